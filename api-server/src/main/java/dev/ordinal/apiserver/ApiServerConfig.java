@@ -1,0 +1,57 @@
+package dev.ordinal.apiserver;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** All api-server settings, under {@code ordinal.api-server}; each overridable by environment variable. */
+@ConfigMapping(prefix = "ordinal.api-server")
+public interface ApiServerConfig {
+
+    /** Storage and change-log settings. */
+    Storage storage();
+
+    /** Watch fan-out settings. */
+    Watch watch();
+
+    /** The private PostgreSQL started when KUBE_DB_URL is not set. */
+    EmbeddedDb embeddedDb();
+
+    interface Storage {
+        /** Most writes committed in one transaction by the write batcher. */
+        @WithDefault("256")
+        int maxBatch();
+
+        /** How long change-log entries are kept for watches resuming from an old resourceVersion. */
+        @WithDefault("15m")
+        Duration logRetention();
+
+        /** Largest serialized object accepted (Kubernetes' etcd limit is 1.5 MiB). */
+        @WithDefault("1572864")
+        int maxObjectBytes();
+    }
+
+    interface Watch {
+        /** Events buffered per watcher before it is parked as slow. */
+        @WithDefault("1024")
+        int bufferPerWatcher();
+
+        /** Interval of BOOKMARK progress events for watches that asked for them. */
+        @WithDefault("5s")
+        Duration bookmarkInterval();
+    }
+
+    interface EmbeddedDb {
+        /** Data directory of the embedded PostgreSQL. */
+        @WithDefault(".cluster/postgres")
+        String dir();
+
+        /** Port of the embedded PostgreSQL on 127.0.0.1; 0 picks a free one. */
+        @WithDefault("0")
+        int port();
+
+        /** Explicit PostgreSQL bin directory; otherwise searched on PATH and in /usr/lib/postgresql. */
+        Optional<String> binDir();
+    }
+}
