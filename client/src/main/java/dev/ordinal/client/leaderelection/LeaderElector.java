@@ -127,7 +127,10 @@ public final class LeaderElector implements AutoCloseable {
         return lock.identity();
     }
 
-    /** Stops trying; a leader releases the lease (if so configured) and is told {@code onStoppedLeading}. */
+    /**
+     * Stops trying; a leader releases the lease (if so configured) and is told {@code onStoppedLeading}.
+     * Waits for that to finish, so call it from your own thread, not from a callback.
+     */
     public void stop() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         executor.execute(() -> {

@@ -217,50 +217,21 @@ public final class FakeApi extends ObjectServiceGrpc.ObjectServiceImplBase imple
 
     /** Ends every open watch with UNAVAILABLE, as a dropped connection or a restarting server would. */
     public void dropWatches() {
-        synchronized (mutex) {
-            for (OpenWatch w : watches) {
-                watches.remove(w);
-                try {
-                    w.out.onError(ApiException.unavailable("watch dropped by the fake").toGrpc());
-                } catch (RuntimeException ignored) {
-                    // already cancelled by the client
-                }
-            }
-        }
+        endWatches(false, out -> out.onError(ApiException.unavailable("watch dropped by the fake").toGrpc()));
     }
 
     /** Ends every open watch with OUT_OF_RANGE "Expired", as when a watcher fell behind the retained log. */
     public void expireWatches() {
-        synchronized (mutex) {
-            compactedThrough = resourceVersion;
-            log.clear();
-            for (OpenWatch w : watches) {
-                watches.remove(w);
-                try {
-                    w.out.onError(ApiException.expired("too old resource version").toGrpc());
-                } catch (RuntimeException ignored) {
-                    // already cancelled
-                }
-            }
-        }
+        endWatches(true, out -> out.onError(ApiException.expired("too old resource version").toGrpc()));
     }
 
     /** Like {@link #expireWatches()} but the way Kubernetes' REST watch does it: an ERROR event with code 410. */
     public void expireWatchesWithErrorEvent() {
-        synchronized (mutex) {
-            compactedThrough = resourceVersion;
-            log.clear();
-            for (OpenWatch w : watches) {
-                watches.remove(w);
-                try {
-                    w.out.onNext(WatchEvent.newBuilder().setType(WatchEvent.Type.ERROR)
-                            .setStatus(ApiException.expired("too old resource version").status()).build());
-                    w.out.onCompleted();
-                } catch (RuntimeException ignored) {
-                    // already cancelled
-                }
-            }
-        }
+        endWatches(true, out -> {
+            out.onNext(WatchEvent.newBuilder().setType(WatchEvent.Type.ERROR)
+                    .setStatus(ApiException.expired("too old resource version").status()).build());
+            out.onCompleted();
+        });
     }
 
     /** Forgets the change log: a watch starting before the current version gets "expired". */
@@ -268,6 +239,22 @@ public final class FakeApi extends ObjectServiceGrpc.ObjectServiceImplBase imple
         synchronized (mutex) {
             compactedThrough = resourceVersion;
             log.clear();
+        }
+    }
+
+    private void endWatches(boolean compactFirst, java.util.function.Consumer<ServerCallStreamObserver<WatchEvent>> ending) {
+        synchronized (mutex) {
+            if (compactFirst) {
+                compact();
+            }
+            for (OpenWatch w : watches) {
+                watches.remove(w);
+                try {
+                    ending.accept(w.out);
+                } catch (RuntimeException ignored) {
+                    // already cancelled by the client
+                }
+            }
         }
     }
 
