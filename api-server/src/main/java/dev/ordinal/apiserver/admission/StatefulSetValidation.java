@@ -200,17 +200,20 @@ final class StatefulSetValidation {
                     // Renaming is adding one template and removing another: the general rule reports it.
                     continue;
                 }
-                FieldErrors templateErrs = new FieldErrors();
-                StorageValidation.validateClaimSpecUpdate(nt.getSpec(), ot.getSpec(), p.child("spec"), false, templateErrs);
-                templateErrs.causes().forEach(errs::add);
-                if (templateErrs.isEmpty()) {
-                    PersistentVolumeClaim.Builder merged = ot.toBuilder().setSpec(nt.getSpec());
-                    merged.getMetadataBuilder().clearLabels().putAllLabels(nt.getMetadata().getLabelsMap())
-                            .clearAnnotations().putAllAnnotations(nt.getMetadata().getAnnotationsMap());
-                    allowed.setVolumeClaimTemplates(i, merged);
-                } else {
-                    allowed.setVolumeClaimTemplates(i, nt);
+                String oldStorage = ot.getSpec().getResources().getRequestsOrDefault(StorageValidation.STORAGE, null);
+                String newStorage = nt.getSpec().getResources().getRequestsOrDefault(StorageValidation.STORAGE, null);
+                if (StorageValidation.shrinks(newStorage, oldStorage)) {
+                    errs.forbidden(p.child("spec").child("resources").child("requests").key(StorageValidation.STORAGE),
+                            "volumeClaimTemplates storage can only be increased (from " + oldStorage + " to " + newStorage + ")");
                 }
+                // What may change: the storage request (checked above), labels and annotations.
+                PersistentVolumeClaim.Builder merged = ot.toBuilder();
+                merged.getMetadataBuilder().clearLabels().putAllLabels(nt.getMetadata().getLabelsMap())
+                        .clearAnnotations().putAllAnnotations(nt.getMetadata().getAnnotationsMap());
+                if (newStorage != null) {
+                    merged.getSpecBuilder().getResourcesBuilder().putRequests(StorageValidation.STORAGE, newStorage);
+                }
+                allowed.setVolumeClaimTemplates(i, merged);
             }
         }
         if (!allowed.build().equals(n)) {

@@ -86,26 +86,25 @@ final class StorageValidation {
      * set once (binding) and a storageClassName may be set once.
      */
     static void validateClaimUpdate(PersistentVolumeClaim updated, PersistentVolumeClaim old, FieldErrors errs) {
-        validateClaimSpecUpdate(updated.getSpec(), old.getSpec(), FieldPath.root("spec"), true, errs);
+        validateClaimSpecUpdate(updated.getSpec(), old.getSpec(), FieldPath.root("spec"), errs);
     }
 
-    /**
-     * Shared with StatefulSet claim templates ({@code allowBinding} false there): compares specs with the
-     * storage request taken out, and refuses a smaller request.
-     */
-    static void validateClaimSpecUpdate(PersistentVolumeClaimSpec updated, PersistentVolumeClaimSpec old, FieldPath path,
-            boolean allowBinding, FieldErrors errs) {
-        FieldPath storagePath = path.child("resources").child("requests").key(STORAGE);
+    /** Whether a storage request goes down (both well-formed; malformed ones are reported elsewhere). */
+    static boolean shrinks(String newStorage, String oldStorage) {
+        return newStorage != null && oldStorage != null && Quantity.isValid(newStorage) && Quantity.isValid(oldStorage)
+                && Quantity.parse(newStorage).compareTo(Quantity.parse(oldStorage)) < 0;
+    }
+
+    private static void validateClaimSpecUpdate(PersistentVolumeClaimSpec updated, PersistentVolumeClaimSpec old, FieldPath path,
+            FieldErrors errs) {
         String newStorage = updated.getResources().getRequestsOrDefault(STORAGE, null);
         String oldStorage = old.getResources().getRequestsOrDefault(STORAGE, null);
-        if (newStorage != null && oldStorage != null && Quantity.isValid(newStorage) && Quantity.isValid(oldStorage)
-                && Quantity.parse(newStorage).compareTo(Quantity.parse(oldStorage)) < 0) {
-            errs.forbidden(storagePath, allowBinding ? "field can not be less than previous value"
-                    : "volumeClaimTemplates storage can only be increased (from " + oldStorage + " to " + newStorage + ")");
+        if (shrinks(newStorage, oldStorage)) {
+            errs.forbidden(path.child("resources").child("requests").key(STORAGE), "field can not be less than previous value");
         }
         PersistentVolumeClaimSpec.Builder allowed = old.toBuilder();
         allowed.getResourcesBuilder().clearRequests().putAllRequests(updated.getResources().getRequestsMap());
-        if (allowBinding && old.getVolumeName().isEmpty()) {
+        if (old.getVolumeName().isEmpty()) {
             allowed.setVolumeName(updated.getVolumeName());
         }
         if (!old.hasStorageClassName() && updated.hasStorageClassName()) {
@@ -123,10 +122,8 @@ final class StorageValidation {
             allowed.setVolumeName(updated.getVolumeName());
         }
         if (!allowed.build().equals(updated)) {
-            errs.forbidden(path, allowBinding
-                    ? "spec is immutable after creation except resources.requests (which may only grow), and volumeName"
-                            + " and storageClassName when unset"
-                    : "claim template specs are immutable except resources.requests.storage, which may only grow");
+            errs.forbidden(path, "spec is immutable after creation except resources.requests (which may only grow),"
+                    + " and volumeName and storageClassName when unset");
         }
     }
 
@@ -294,7 +291,8 @@ final class StorageValidation {
         if (va.getSpec().getAttacher().isEmpty()) {
             errs.required(spec.child("attacher"));
         } else {
-            FieldRules.dns1123Subdomain(spec.child("attacher"), va.getSpec().getAttacher().toLowerCase(java.util.Locale.ROOT), errs);
+            // Same syntax as a StorageClass provisioner, which is what Ordinal's attachers are named after.
+            FieldRules.qualifiedName(spec.child("attacher"), va.getSpec().getAttacher().toLowerCase(java.util.Locale.ROOT), errs);
         }
         if (va.getSpec().getNodeName().isEmpty()) {
             errs.required(spec.child("nodeName"));
