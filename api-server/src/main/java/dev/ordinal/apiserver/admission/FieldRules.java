@@ -36,6 +36,8 @@ final class FieldRules {
     static final String POSITIVE = "must be greater than zero";
     static final List<String> PROTOCOLS = List.of("TCP", "UDP", "SCTP");
     static final List<String> CONDITION_STATUSES = List.of("True", "False", "Unknown");
+    static final List<String> SELECTOR_OPERATORS = List.of("In", "NotIn", "Exists", "DoesNotExist");
+    static final List<String> NODE_SELECTOR_OPERATORS = List.of("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt");
 
     private static final Pattern IANA_SVC_NAME_CHARS = Pattern.compile("[-a-z0-9]+");
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
@@ -50,6 +52,18 @@ final class FieldRules {
             errs.invalid(path, value, "must be no more than 63 characters");
         } else if (!Names.isDns1123Label(value)) {
             errs.invalid(path, value, DNS1123_LABEL_RULE);
+        }
+    }
+
+    /** A required DNS-1123 label that must be unique among {@code seen} (container, volume, port names). */
+    static void uniqueDns1123Label(FieldPath path, String value, java.util.Set<String> seen, FieldErrors errs) {
+        if (value.isEmpty()) {
+            errs.required(path);
+            return;
+        }
+        dns1123Label(path, value, errs);
+        if (!seen.add(value)) {
+            errs.duplicate(path, value);
         }
     }
 
@@ -200,6 +214,40 @@ final class FieldRules {
         nonNegative(path.child("observedGeneration"), condition.getObservedGeneration(), errs);
     }
 
+    /**
+     * One selector requirement (label selector or node selector): a qualified key, a known operator,
+     * values present exactly when the operator needs them. {@code numeric} admits node selectors' Gt/Lt.
+     */
+    static void requirement(FieldPath path, String key, String operator, List<String> values, boolean numeric, FieldErrors errs) {
+        if (key.isEmpty()) {
+            errs.required(path.child("key"));
+        } else {
+            qualifiedName(path.child("key"), key, errs);
+        }
+        switch (operator) {
+            case "In", "NotIn" -> {
+                if (values.isEmpty()) {
+                    errs.required(path.child("values"), "must be specified when `operator` is 'In' or 'NotIn'");
+                }
+            }
+            case "Exists", "DoesNotExist" -> {
+                if (!values.isEmpty()) {
+                    errs.forbidden(path.child("values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+                }
+            }
+            case "Gt", "Lt" -> {
+                if (!numeric) {
+                    errs.notSupported(path.child("operator"), operator, SELECTOR_OPERATORS);
+                } else if (values.size() != 1) {
+                    errs.required(path.child("values"), "must be specified single value when `operator` is 'Lt' or 'Gt'");
+                } else if (!values.get(0).matches("-?[0-9]{1,18}")) {
+                    errs.invalid(path.child("values").index(0), values.get(0), "must be an integer when `operator` is 'Lt' or 'Gt'");
+                }
+            }
+            default -> oneOf(path.child("operator"), operator, numeric ? NODE_SELECTOR_OPERATORS : SELECTOR_OPERATORS, errs);
+        }
+    }
+
     /** A structured label selector: valid keys and values, known operators with values fitting them. */
     static void labelSelector(FieldPath path, LabelSelector selector, FieldErrors errs) {
         labels(path.child("matchLabels"), selector.getMatchLabelsMap(), errs);
@@ -207,24 +255,7 @@ final class FieldRules {
         for (int i = 0; i < expressions.size(); i++) {
             LabelSelectorRequirement r = expressions.get(i);
             FieldPath p = path.child("matchExpressions").index(i);
-            if (r.getKey().isEmpty()) {
-                errs.required(p.child("key"));
-            } else {
-                qualifiedName(p.child("key"), r.getKey(), errs);
-            }
-            switch (r.getOperator()) {
-                case "In", "NotIn" -> {
-                    if (r.getValuesCount() == 0) {
-                        errs.required(p.child("values"), "must be specified when `operator` is 'In' or 'NotIn'");
-                    }
-                }
-                case "Exists", "DoesNotExist" -> {
-                    if (r.getValuesCount() > 0) {
-                        errs.forbidden(p.child("values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-                    }
-                }
-                default -> oneOf(p.child("operator"), r.getOperator(), List.of("In", "NotIn", "Exists", "DoesNotExist"), errs);
-            }
+            requirement(p, r.getKey(), r.getOperator(), r.getValuesList(), false, errs);
             for (int j = 0; j < r.getValuesCount(); j++) {
                 labelValue(p.child("values").index(j), r.getValues(j), errs);
             }

@@ -136,14 +136,7 @@ final class PodValidation {
         for (int i = 0; i < volumes.size(); i++) {
             Volume v = volumes.get(i);
             FieldPath p = path.index(i);
-            if (v.getName().isEmpty()) {
-                errs.required(p.child("name"));
-            } else {
-                FieldRules.dns1123Label(p.child("name"), v.getName(), errs);
-                if (!names.add(v.getName())) {
-                    errs.duplicate(p.child("name"), v.getName());
-                }
-            }
+            FieldRules.uniqueDns1123Label(p.child("name"), v.getName(), names, errs);
             int sources = 0;
             if (v.hasPersistentVolumeClaim()) {
                 sources++;
@@ -181,14 +174,7 @@ final class PodValidation {
         for (int i = 0; i < containers.size(); i++) {
             Container c = containers.get(i);
             FieldPath p = path.index(i);
-            if (c.getName().isEmpty()) {
-                errs.required(p.child("name"));
-            } else {
-                FieldRules.dns1123Label(p.child("name"), c.getName(), errs);
-                if (!containerNames.add(c.getName())) {
-                    errs.duplicate(p.child("name"), c.getName());
-                }
-            }
+            FieldRules.uniqueDns1123Label(p.child("name"), c.getName(), containerNames, errs);
             if (c.getImage().isBlank()) {
                 errs.required(p.child("image"));
             } else if (!c.getImage().equals(c.getImage().strip())) {
@@ -545,33 +531,7 @@ final class PodValidation {
     private static void validateNodeSelectorTerm(NodeSelectorTerm term, FieldPath path, FieldErrors errs) {
         for (int i = 0; i < term.getMatchExpressionsCount(); i++) {
             NodeSelectorRequirement r = term.getMatchExpressions(i);
-            FieldPath p = path.child("matchExpressions").index(i);
-            if (r.getKey().isEmpty()) {
-                errs.required(p.child("key"));
-            } else {
-                FieldRules.qualifiedName(p.child("key"), r.getKey(), errs);
-            }
-            switch (r.getOperator()) {
-                case "In", "NotIn" -> {
-                    if (r.getValuesCount() == 0) {
-                        errs.required(p.child("values"), "must be specified when `operator` is 'In' or 'NotIn'");
-                    }
-                }
-                case "Exists", "DoesNotExist" -> {
-                    if (r.getValuesCount() > 0) {
-                        errs.forbidden(p.child("values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-                    }
-                }
-                case "Gt", "Lt" -> {
-                    if (r.getValuesCount() != 1) {
-                        errs.required(p.child("values"), "must be specified single value when `operator` is 'Lt' or 'Gt'");
-                    } else if (!r.getValues(0).matches("-?[0-9]{1,18}")) {
-                        errs.invalid(p.child("values").index(0), r.getValues(0), "must be an integer when `operator` is 'Lt' or 'Gt'");
-                    }
-                }
-                default -> FieldRules.oneOf(p.child("operator"), r.getOperator(),
-                        List.of("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"), errs);
-            }
+            FieldRules.requirement(path.child("matchExpressions").index(i), r.getKey(), r.getOperator(), r.getValuesList(), true, errs);
         }
         for (int i = 0; i < term.getMatchFieldsCount(); i++) {
             NodeSelectorRequirement r = term.getMatchFields(i);

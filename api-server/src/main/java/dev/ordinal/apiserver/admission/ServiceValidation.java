@@ -54,10 +54,7 @@ final class ServiceValidation {
                     errs.required(p.child("name"), "each port must be named when a service has more than one");
                 }
             } else {
-                FieldRules.dns1123Label(p.child("name"), port.getName(), errs);
-                if (!names.add(port.getName())) {
-                    errs.duplicate(p.child("name"), port.getName());
-                }
+                FieldRules.uniqueDns1123Label(p.child("name"), port.getName(), names, errs);
             }
             if (port.getPort() == 0) {
                 errs.required(p.child("port"));
@@ -114,10 +111,7 @@ final class ServiceValidation {
                         errs.required(pp.child("name"));
                     }
                 } else {
-                    FieldRules.dns1123Label(pp.child("name"), port.getName(), errs);
-                    if (!names.add(port.getName())) {
-                        errs.duplicate(pp.child("name"), port.getName());
-                    }
+                    FieldRules.uniqueDns1123Label(pp.child("name"), port.getName(), names, errs);
                 }
                 FieldRules.port(pp.child("port"), port.getPort(), errs);
                 FieldRules.oneOf(pp.child("protocol"), port.getProtocol(), FieldRules.PROTOCOLS, errs);

@@ -141,15 +141,8 @@ final class StatefulSetValidation {
             PersistentVolumeClaim t = templates.get(i);
             FieldPath p = path.index(i);
             ObjectMeta meta = t.getMetadata();
-            if (meta.getName().isEmpty()) {
-                errs.required(p.child("metadata").child("name"));
-            } else {
-                // [Ordinal] the name becomes a pod volume name (a DNS label) and a PVC name prefix.
-                FieldRules.dns1123Label(p.child("metadata").child("name"), meta.getName(), errs);
-                if (!names.add(meta.getName())) {
-                    errs.duplicate(p.child("metadata").child("name"), meta.getName());
-                }
-            }
+            // [Ordinal] the name becomes a pod volume name (a DNS label) and a PVC name prefix.
+            FieldRules.uniqueDns1123Label(p.child("metadata").child("name"), meta.getName(), names, errs);
             FieldRules.labels(p.child("metadata").child("labels"), meta.getLabelsMap(), errs);
             MetadataValidation.annotations(p.child("metadata").child("annotations"), meta.getAnnotationsMap(), errs);
             StorageValidation.validateClaimSpec(t.getSpec(), p.child("spec"), errs);
