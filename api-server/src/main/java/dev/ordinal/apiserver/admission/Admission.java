@@ -143,6 +143,7 @@ public class Admission {
         }
         MetadataValidation.validate(meta, kind.namespaced(), nameRule(kind), FieldPath.root("metadata"), errs);
         Message payload = kind.unwrap(object);
+        typeMeta(kind, payload, errs);
         switch (kind) {
             case NAMESPACE -> NamespaceValidation.validate((Namespace) payload, errs);
             case POD -> PodValidation.validatePod((Pod) payload, errs);
@@ -171,6 +172,19 @@ public class Admission {
             case STATEFUL_SET -> StatefulSetValidation.validateUpdate(kind.unwrap(updated), kind.unwrap(old), errs);
             case CONTROLLER_REVISION -> StatefulSetValidation.validateRevisionUpdate(kind.unwrap(updated), kind.unwrap(old), errs);
             default -> { }
+        }
+    }
+
+    /** apiVersion and kind may be omitted (the envelope says what the object is) but must not contradict it. */
+    private static void typeMeta(Kind kind, Message payload, FieldErrors errs) {
+        var descriptor = payload.getDescriptorForType();
+        String apiVersion = (String) payload.getField(descriptor.findFieldByName("api_version"));
+        String kindName = (String) payload.getField(descriptor.findFieldByName("kind"));
+        if (!apiVersion.isEmpty() && !apiVersion.equals(kind.apiVersion())) {
+            errs.notSupported(FieldPath.root("apiVersion"), apiVersion, java.util.List.of(kind.apiVersion()));
+        }
+        if (!kindName.isEmpty() && !kindName.equals(kind.kindName())) {
+            errs.notSupported(FieldPath.root("kind"), kindName, java.util.List.of(kind.kindName()));
         }
     }
 

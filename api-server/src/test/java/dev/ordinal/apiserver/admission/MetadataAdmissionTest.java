@@ -115,6 +115,14 @@ class MetadataAdmissionTest {
     }
 
     @Test
+    void typeMetaMayBeOmittedButNotContradictTheEnvelope() {
+        assertThat(create(pod("web-0").toBuilder().setApiVersion("v1").setKind("Pod").build()).getKind()).isEqualTo("Pod");
+        List<StatusCause> causes = createRejected(pod("web-0").toBuilder().setApiVersion("apps/v1").setKind("Deployment").build());
+        assertCause(causes, "apiVersion", FieldErrors.NOT_SUPPORTED, "supported values: \"v1\"");
+        assertCause(causes, "kind", FieldErrors.NOT_SUPPORTED, "supported values: \"Pod\"");
+    }
+
+    @Test
     void anEmptyEnvelopeIsABadRequest() {
         ApiException e = catchThrowableOfType(ApiException.class, () -> Fixtures.ADMISSION.admitCreate(Object.getDefaultInstance()));
         assertThat(e.reason()).isEqualTo("BadRequest");

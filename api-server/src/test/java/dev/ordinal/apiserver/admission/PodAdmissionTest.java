@@ -178,6 +178,33 @@ class PodAdmissionTest {
                                                 NodeSelectorRequirement.newBuilder().setKey("cores").setOperator("Gt").addValues("many"))))))),
                         "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
                                 + ".matchExpressions[0].values[0]", FieldErrors.INVALID, "must be an integer"),
+                Arguments.of("host port used twice", withSpec(s -> s.setContainers(0, s.getContainers(0).toBuilder()
+                                .setPorts(0, s.getContainers(0).getPorts(0).toBuilder().setHostPort(80))
+                                .addPorts(ContainerPort.newBuilder().setName("alt").setContainerPort(8081).setHostPort(80)))),
+                        C0 + ".ports[1].hostPort", FieldErrors.DUPLICATE, "80/TCP"),
+                Arguments.of("probe on an init container", withSpec(s -> s.addInitContainers(Fixtures.container("init").toBuilder()
+                                .clearPorts().setReadinessProbe(Probe.newBuilder().setExec(ExecAction.newBuilder().addCommand("true"))))),
+                        "spec.initContainers[0].readinessProbe", FieldErrors.FORBIDDEN, "may not be set for init containers"),
+                Arguments.of("env resourceFieldRef to an unknown resource",
+                        withContainer(c -> c.addEnv(EnvVar.newBuilder().setName("MEM").setValueFrom(EnvVarSource.newBuilder()
+                                .setResourceFieldRef(dev.ordinal.api.v1.ResourceFieldSelector.newBuilder().setResource("limits.gpu"))))),
+                        C0 + ".env[0].valueFrom.resourceFieldRef.resource", FieldErrors.NOT_SUPPORTED, "limits.memory"),
+                Arguments.of("tolerationSeconds without NoExecute", withSpec(s -> s.addTolerations(Toleration.newBuilder()
+                                .setKey("k").setOperator("Exists").setEffect("NoSchedule").setTolerationSeconds(30))),
+                        "spec.tolerations[0].effect", FieldErrors.INVALID, "effect must be 'NoExecute' when `tolerationSeconds` is set"),
+                Arguments.of("pod anti-affinity without topology key", withSpec(s -> s.setAffinity(Affinity.newBuilder()
+                                .setPodAntiAffinity(dev.ordinal.api.v1.PodAntiAffinity.newBuilder()
+                                        .addRequiredDuringSchedulingIgnoredDuringExecution(dev.ordinal.api.v1.PodAffinityTerm.newBuilder()
+                                                .setLabelSelector(dev.ordinal.api.v1.LabelSelector.newBuilder().putMatchLabels("app", "web")))))),
+                        "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+                        FieldErrors.REQUIRED, "can not be empty"),
+                Arguments.of("emptyDir size limit", withSpec(s -> s.addVolumes(Volume.newBuilder().setName("tmp")
+                                .setEmptyDir(EmptyDirVolumeSource.newBuilder().setSizeLimit("-1Gi")))),
+                        "spec.volumes[0].emptyDir.sizeLimit", FieldErrors.INVALID, "must be greater than or equal to 0"),
+                Arguments.of("subPath escaping the volume", withSpec(s -> s.addVolumes(Volume.newBuilder().setName("data"))
+                                .setContainers(0, s.getContainers(0).toBuilder().addVolumeMounts(VolumeMount.newBuilder()
+                                        .setName("data").setMountPath("/data").setSubPath("../etc")))),
+                        C0 + ".volumeMounts[0].subPath", FieldErrors.INVALID, "must not contain '..'"),
                 Arguments.of("spread skew 0", withSpec(s -> s.addTopologySpreadConstraints(TopologySpreadConstraint.newBuilder()
                                 .setMaxSkew(0).setTopologyKey("zone").setWhenUnsatisfiable("DoNotSchedule"))),
                         "spec.topologySpreadConstraints[0].maxSkew", FieldErrors.INVALID, "must be greater than zero"),
