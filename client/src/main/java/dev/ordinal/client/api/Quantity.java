@@ -198,28 +198,30 @@ public final class Quantity implements Comparable<Quantity> {
 
     /**
      * The canonical form, as Kubernetes prints it: an integer mantissa with the largest suffix of
-     * the quantity's notation that keeps it integral ("1536Mi" → "1536Mi", "1.5Gi" → "1536Mi",
-     * "1000" → "1k", "0.5" → "500m"). Binary quantities that are fractional or below 1Ki print in
-     * decimal notation ("0.5Ki" → "512"), as in Kubernetes.
+     * the quantity's notation that keeps it integral ("1.5Gi" → "1536Mi", "1000" → "1k", "0.5" →
+     * "500m"). Binary quantities that no binary suffix fits print in decimal notation ("0.5Ki" →
+     * "512", "31.25Ki" → "32k"); Kubernetes prints the latter "32000", which would print differently
+     * once re-parsed, so the canonical form here is a fixed point of parse-then-print.
      */
     @Override
     public String toString() {
         if (value.signum() == 0) {
             return "0";
         }
-        Format f = format;
-        if (f == Format.BINARY_SI) {
-            boolean integral = value.stripTrailingZeros().scale() <= 0;
-            if (!integral || value.abs().compareTo(KI) < 0) {
-                f = Format.DECIMAL_SI;
-            } else {
-                return binaryString();
+        if (format == Format.BINARY_SI) {
+            String binary = binaryString();
+            if (binary != null) {
+                return binary;
             }
         }
-        return decimalString(f);
+        return decimalString(format == Format.DECIMAL_EXPONENT ? Format.DECIMAL_EXPONENT : Format.DECIMAL_SI);
     }
 
+    /** The binary form, or null when no binary suffix fits (fractional, or not a multiple of 1Ki). */
     private String binaryString() {
+        if (value.stripTrailingZeros().scale() > 0) {
+            return null;
+        }
         BigInteger mantissa = value.toBigIntegerExact();
         BigInteger k = BigInteger.valueOf(1024);
         int power = 0;
@@ -231,7 +233,7 @@ public final class Quantity implements Comparable<Quantity> {
             mantissa = qr[0];
             power++;
         }
-        return mantissa + BINARY_BY_POWER[power];
+        return power == 0 ? null : mantissa + BINARY_BY_POWER[power];
     }
 
     private String decimalString(Format f) {
