@@ -1,0 +1,264 @@
+package dev.ordinal.apiserver.storage;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.ordinal.api.v1.Object;
+import dev.ordinal.apiserver.ApiServerConfig;
+import dev.ordinal.apiserver.admission.Admission;
+import dev.ordinal.client.api.ApiException;
+import dev.ordinal.client.api.ApiObjects;
+import dev.ordinal.client.api.Kind;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * Group commit: the one writer of this api-server instance. Writes that arrive while a transaction
+ * is in flight wait in a queue and go together (up to {@code storage.max-batch}) into the next one,
+ * so throughput grows with concurrency while each write still gets its own outcome: a refused write
+ * (conflict, not found, already exists, invalid) is simply left out of the transaction. No caller
+ * hears of success before the commit.
+ *
+ * <p>Every transaction locks the version counter first. That one row lock, held to commit, orders
+ * all writers of the database (of every instance), so the state read after it is the latest
+ * committed one and resourceVersions are handed out, and committed, in order. See docs/storage.md.
+ */
+@ApplicationScoped
+public class WriteBatcher {
+    private static final Logger LOG = Logger.getLogger(WriteBatcher.class);
+
+    static final String NOTIFY_CHANNEL = "ordinal_changes";
+
+    private static final String LOCK_COUNTER = "SELECT current FROM version_counter WHERE id = 1 FOR UPDATE";
+    private static final String LOAD = "SELECT kind, namespace, name, data FROM objects WHERE (kind, namespace, name) IN "
+            + "(SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))";
+    private static final String ADVANCE_COUNTER = "UPDATE version_counter SET current = current + $1 WHERE id = 1 RETURNING current";
+    private static final String UPSERT = "INSERT INTO objects (kind, namespace, name, uid, resource_version, labels, node_name, phase, data) "
+            + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (kind, namespace, name) DO UPDATE SET "
+            + "uid = EXCLUDED.uid, resource_version = EXCLUDED.resource_version, labels = EXCLUDED.labels, "
+            + "node_name = EXCLUDED.node_name, phase = EXCLUDED.phase, data = EXCLUDED.data";
+    private static final String REMOVE = "DELETE FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3";
+    private static final String APPEND_LOG = "INSERT INTO change_log (resource_version, kind, namespace, name, event_type, data) "
+            + "VALUES ($1, $2, $3, $4, $5, $6)";
+    private static final String NOTIFY = "SELECT pg_notify('" + NOTIFY_CHANNEL + "', $1)";
+
+    private record Pending(Write write, UniEmitter<? super WriteResult> emitter, Context context) {
+    }
+
+    /** A write's outcome inside the batch: a result or the error refusing it. */
+    private record Outcome(WriteResult result, RuntimeException error) {
+    }
+
+    private record LogEntry(long version, ObjectKey key, WriteRules.Change change, Object object) {
+    }
+
+    private record Plan(long base, List<Outcome> outcomes, List<LogEntry> log, Map<ObjectKey, Object> finalStates) {
+    }
+
+    private final Pool pool;
+    private final WriteRules rules;
+    private final int maxBatch;
+    private final Clock clock = Clock.systemUTC();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    public WriteBatcher(Pool pool, Admission admission, ApiServerConfig config) {
+        this.pool = pool;
+        this.maxBatch = Math.max(1, config.storage().maxBatch());
+        this.rules = new WriteRules(admission, config.storage().maxObjectBytes());
+    }
+
+    /** Queues a write; the Uni completes after the transaction holding it commits (or fails). */
+    public Uni<WriteResult> submit(Write write) {
+        return Uni.createFrom().emitter(emitter -> {
+            queue.add(new Pending(write, emitter, Vertx.currentContext()));
+            startIfIdle();
+        });
+    }
+
+    private void startIfIdle() {
+        while (!queue.isEmpty() && running.compareAndSet(false, true)) {
+            List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 64));
+            Pending p;
+            while (batch.size() < maxBatch && (p = queue.poll()) != null) {
+                batch.add(p);
+            }
+            if (batch.isEmpty()) {
+                running.set(false);
+                continue;
+            }
+            commit(batch).subscribe().with(plan -> finish(batch, plan, null), failure -> finish(batch, null, failure));
+            return;
+        }
+    }
+
+    private void finish(List<Pending> batch, Plan plan, Throwable failure) {
+        ApiException batchError = failure == null ? null : StorageErrors.toApi("write", failure);
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            if (batchError != null) {
+                deliver(p, null, batchError);
+            } else {
+                Outcome o = plan.outcomes().get(i);
+                deliver(p, o.result(), o.error());
+            }
+        }
+        running.set(false);
+        startIfIdle();
+    }
+
+    /** Completes a caller on its own Vert.x context, so gRPC answers from the thread that owns the call. */
+    private static void deliver(Pending p, WriteResult result, RuntimeException error) {
+        Runnable complete = error != null ? () -> p.emitter().fail(error) : () -> p.emitter().complete(result);
+        if (p.context() != null && p.context() != Vertx.currentContext()) {
+            p.context().runOnContext(ignored -> complete.run());
+        } else {
+            complete.run();
+        }
+    }
+
+    private Uni<Plan> commit(List<Pending> batch) {
+        Set<ObjectKey> keys = new LinkedHashSet<>();
+        for (Pending p : batch) {
+            keys.add(p.write().key());
+            if (p.write() instanceof Write.Create && p.write().key().kind().namespaced()) {
+                keys.add(p.write().key().namespaceKey());
+            }
+        }
+        return pool.withTransaction(conn -> {
+            // Pipelined: the load runs after the counter lock is granted, so it sees every earlier commit.
+            Uni<RowSet<Row>> lock = conn.query(LOCK_COUNTER).execute();
+            Uni<RowSet<Row>> load = conn.preparedQuery(LOAD).execute(keyArrays(keys));
+            return Uni.combine().all().unis(lock, load).asTuple()
+                    .map(rows -> plan(batch, rows.getItem1().iterator().next().getLong(0), rows.getItem2()))
+                    .chain(plan -> persist(conn, plan).replaceWith(plan));
+        });
+    }
+
+    private Plan plan(List<Pending> batch, long base, RowSet<Row> rows) {
+        Map<ObjectKey, Object> state = new HashMap<>();
+        for (Row row : rows) {
+            Kind kind = Kind.byName(row.getString(0)).orElseThrow();
+            state.put(new ObjectKey(kind, row.getString(1), row.getString(2)), decode(row));
+        }
+        List<Outcome> outcomes = new ArrayList<>(batch.size());
+        List<LogEntry> log = new ArrayList<>();
+        Map<ObjectKey, Object> finalStates = new LinkedHashMap<>();
+        var now = clock.instant();
+        for (Pending p : batch) {
+            ObjectKey key = p.write().key();
+            long version = base + log.size() + 1;
+            try {
+                WriteRules.Decision d = rules.decide(p.write(), state::get, version, now);
+                if (d.change() != WriteRules.Change.NONE) {
+                    // Later writes of the batch to the same object see this one, as if sequential.
+                    state.put(key, d.stored());
+                    finalStates.put(key, d.stored());
+                    log.add(new LogEntry(version, key, d.change(), d.stored() != null ? d.stored() : d.result().object()));
+                }
+                outcomes.add(new Outcome(d.result(), null));
+            } catch (ApiException e) {
+                outcomes.add(new Outcome(null, e));
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "write to %s failed unexpectedly", key);
+                outcomes.add(new Outcome(null, ApiException.internal("write to " + key.kind().plural() + " \""
+                        + key.name() + "\" failed: " + e.getClass().getSimpleName())));
+            }
+        }
+        return new Plan(base, outcomes, log, finalStates);
+    }
+
+    private Uni<Void> persist(SqlConnection conn, Plan plan) {
+        if (plan.log().isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        long last = plan.base() + plan.log().size();
+        List<Tuple> upserts = new ArrayList<>();
+        List<Tuple> removals = new ArrayList<>();
+        plan.finalStates().forEach((key, object) -> {
+            if (object == null) {
+                removals.add(Tuple.of(key.kind().kindName(), key.namespace(), key.name()));
+            } else {
+                upserts.add(row(key, object));
+            }
+        });
+        List<Tuple> entries = new ArrayList<>(plan.log().size());
+        for (LogEntry e : plan.log()) {
+            entries.add(Tuple.of(e.version(), e.key().kind().kindName(), e.key().namespace(), e.key().name(),
+                    e.change().code, Buffer.buffer(e.object().toByteArray())));
+        }
+        // All statements are sent at once (the connection pipelines them); one round trip for the lot.
+        List<Uni<?>> statements = new ArrayList<>();
+        statements.add(conn.preparedQuery(ADVANCE_COUNTER).execute(Tuple.of(plan.log().size()))
+                .invoke(rows -> {
+                    long current = rows.iterator().next().getLong(0);
+                    if (current != last) {
+                        throw new IllegalStateException("version counter moved under its lock: " + current + " != " + last);
+                    }
+                }));
+        if (!upserts.isEmpty()) {
+            statements.add(conn.preparedQuery(UPSERT).executeBatch(upserts));
+        }
+        if (!removals.isEmpty()) {
+            statements.add(conn.preparedQuery(REMOVE).executeBatch(removals));
+        }
+        statements.add(conn.preparedQuery(APPEND_LOG).executeBatch(entries));
+        statements.add(conn.preparedQuery(NOTIFY).execute(Tuple.of(Long.toString(last))));
+        return Uni.combine().all().unis(statements).discardItems();
+    }
+
+    private static Tuple row(ObjectKey key, Object object) {
+        var meta = ApiObjects.meta(object);
+        String nodeName = object.hasPod() && !object.getPod().getSpec().getNodeName().isEmpty()
+                ? object.getPod().getSpec().getNodeName() : null;
+        String phase = object.hasPod() && !object.getPod().getStatus().getPhase().isEmpty()
+                ? object.getPod().getStatus().getPhase()
+                : object.hasNamespace() && !object.getNamespace().getStatus().getPhase().isEmpty()
+                        ? object.getNamespace().getStatus().getPhase() : null;
+        return Tuple.tuple(List.of(key.kind().kindName(), key.namespace(), key.name(),
+                java.util.UUID.fromString(meta.getUid()), Long.parseLong(meta.getResourceVersion()),
+                new JsonObject(new LinkedHashMap<String, java.lang.Object>(meta.getLabelsMap()))))
+                .addValue(nodeName).addValue(phase).addValue(Buffer.buffer(object.toByteArray()));
+    }
+
+    private static Tuple keyArrays(Set<ObjectKey> keys) {
+        String[] kinds = new String[keys.size()];
+        String[] namespaces = new String[keys.size()];
+        String[] names = new String[keys.size()];
+        int i = 0;
+        for (ObjectKey k : keys) {
+            kinds[i] = k.kind().kindName();
+            namespaces[i] = k.namespace();
+            names[i] = k.name();
+            i++;
+        }
+        return Tuple.of(kinds, namespaces, names);
+    }
+
+    static Object decode(Row row) {
+        try {
+            return Object.parseFrom(row.getBuffer("data").getBytes());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored object is not a valid envelope", e);
+        }
+    }
+}
