@@ -31,6 +31,10 @@ public interface ApiServerConfig {
         @WithDefault("1572864")
         int maxObjectBytes();
 
+        /** Group-commit transactions open at once per instance (they still commit one after another). */
+        @WithDefault("2")
+        int maxInFlightBatches();
+
         /** How often the change log is compacted (entries older than log-retention removed). */
         @WithDefault("1m")
         Duration compactionInterval();

@@ -7,6 +7,9 @@ import dev.ordinal.apiserver.admission.Admission;
 import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import dev.ordinal.client.api.Kind;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
@@ -28,7 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,6 +40,10 @@ import org.jboss.logging.Logger;
  * so throughput grows with concurrency while each write still gets its own outcome: a refused write
  * (conflict, not found, already exists, invalid) is simply left out of the transaction. No caller
  * hears of success before the commit.
+ *
+ * <p>Up to {@code storage.max-in-flight-batches} transactions are open at once: the next one queues
+ * on the counter lock inside PostgreSQL and proceeds the moment the previous commits, instead of a
+ * network round trip later.
  *
  * <p>Every transaction locks the version counter first. That one row lock, held to commit, orders
  * all writers of the database (of every instance), so the state read after it is the latest
@@ -79,11 +86,20 @@ public class WriteBatcher {
     private final int maxBatch;
     private final Clock clock = Clock.systemUTC();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean running = new AtomicBoolean();
+    /** Transactions in flight; more than one lets the next batch wait on the counter lock inside PostgreSQL. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final int maxInFlight;
+    private final DistributionSummary batchSizes;
+    private final Timer commitLatency;
 
-    public WriteBatcher(Pool pool, Admission admission, ApiServerConfig config) {
+    public WriteBatcher(Pool pool, Admission admission, ApiServerConfig config, MeterRegistry registry) {
         this.pool = pool;
+        this.batchSizes = DistributionSummary.builder("ordinal.apiserver.write.batch.size")
+                .description("Writes per group-commit transaction").register(registry);
+        this.commitLatency = Timer.builder("ordinal.apiserver.write.batch.duration")
+                .description("Time of one group-commit transaction, from first statement to commit").register(registry);
         this.maxBatch = Math.max(1, config.storage().maxBatch());
+        this.maxInFlight = Math.max(1, config.storage().maxInFlightBatches());
         this.rules = new WriteRules(admission, config.storage().maxObjectBytes());
     }
 
@@ -96,18 +112,27 @@ public class WriteBatcher {
     }
 
     private void startIfIdle() {
-        while (!queue.isEmpty() && running.compareAndSet(false, true)) {
+        while (!queue.isEmpty()) {
+            int running = inFlight.get();
+            if (running >= maxInFlight) {
+                return;
+            }
+            if (!inFlight.compareAndSet(running, running + 1)) {
+                continue;
+            }
             List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 64));
             Pending p;
             while (batch.size() < maxBatch && (p = queue.poll()) != null) {
                 batch.add(p);
             }
             if (batch.isEmpty()) {
-                running.set(false);
+                inFlight.decrementAndGet();
                 continue;
             }
-            commit(batch).subscribe().with(plan -> finish(batch, plan, null), failure -> finish(batch, null, failure));
-            return;
+            batchSizes.record(batch.size());
+            Timer.Sample sample = Timer.start();
+            commit(batch).onTermination().invoke(() -> sample.stop(commitLatency))
+                    .subscribe().with(plan -> finish(batch, plan, null), failure -> finish(batch, null, failure));
         }
     }
 
@@ -122,7 +147,7 @@ public class WriteBatcher {
                 deliver(p, o.result(), o.error());
             }
         }
-        running.set(false);
+        inFlight.decrementAndGet();
         startIfIdle();
     }
 
@@ -144,13 +169,19 @@ public class WriteBatcher {
                 keys.add(p.write().key().namespaceKey());
             }
         }
-        return pool.withTransaction(conn -> {
-            // Pipelined: the load runs after the counter lock is granted, so it sees every earlier commit.
+        // Two round trips per batch: BEGIN, the counter lock and the load go out together (the load
+        // runs once the lock is granted, so it sees every earlier commit); then every write and the
+        // COMMIT go out together. If any statement fails PostgreSQL rolls the whole transaction back,
+        // and because the batch only counts as committed when every statement (COMMIT included)
+        // succeeded, no caller is told of a write that did not happen.
+        return pool.withConnection(conn -> {
+            Uni<RowSet<Row>> begin = conn.query("BEGIN").execute();
             Uni<RowSet<Row>> lock = conn.query(LOCK_COUNTER).execute();
             Uni<RowSet<Row>> load = conn.preparedQuery(LOAD).execute(keyArrays(keys));
-            return Uni.combine().all().unis(lock, load).asTuple()
-                    .map(rows -> plan(batch, rows.getItem1().iterator().next().getLong(0), rows.getItem2()))
-                    .chain(plan -> persist(conn, plan).replaceWith(plan));
+            return Uni.combine().all().unis(begin, lock, load).asTuple()
+                    .map(rows -> plan(batch, rows.getItem2().iterator().next().getLong(0), rows.getItem3()))
+                    .chain(plan -> persistAndCommit(conn, plan).replaceWith(plan))
+                    .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull());
         });
     }
 
@@ -187,9 +218,9 @@ public class WriteBatcher {
         return new Plan(base, outcomes, log, finalStates);
     }
 
-    private Uni<Void> persist(SqlConnection conn, Plan plan) {
+    private Uni<Void> persistAndCommit(SqlConnection conn, Plan plan) {
         if (plan.log().isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return conn.query("COMMIT").execute().replaceWithVoid();
         }
         long last = plan.base() + plan.log().size();
         List<Tuple> upserts = new ArrayList<>();
@@ -206,7 +237,7 @@ public class WriteBatcher {
             entries.add(Tuple.of(e.version(), e.key().kind().kindName(), e.key().namespace(), e.key().name(),
                     e.change().code, Buffer.buffer(e.object().toByteArray())));
         }
-        // All statements are sent at once (the connection pipelines them); one round trip for the lot.
+        // All statements are sent at once (the connection pipelines them): one round trip for the lot.
         List<Uni<?>> statements = new ArrayList<>();
         statements.add(conn.preparedQuery(ADVANCE_COUNTER).execute(Tuple.of(plan.log().size()))
                 .invoke(rows -> {
@@ -223,6 +254,7 @@ public class WriteBatcher {
         }
         statements.add(conn.preparedQuery(APPEND_LOG).executeBatch(entries));
         statements.add(conn.preparedQuery(NOTIFY).execute(Tuple.of(Long.toString(last))));
+        statements.add(conn.query("COMMIT").execute());
         return Uni.combine().all().unis(statements).discardItems();
     }
 
