@@ -9,13 +9,11 @@ import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
-import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,8 +30,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
@@ -43,26 +39,12 @@ import static org.hamcrest.Matchers.containsString;
 /** Optimistic concurrency and the ordering guarantees of resourceVersion under concurrent writers. */
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
-class ConcurrentWritesTest {
+class ConcurrentWritesTest extends ApiServerTestBase {
     private static final Logger LOG = Logger.getLogger(ConcurrentWritesTest.class);
-
-    @TestHTTPResource("/")
-    URL server;
 
     @Inject
     Pool pool;
 
-    ApiClient api;
-
-    @BeforeEach
-    void connect() {
-        api = new ApiClient(server);
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        api.close();
-    }
 
     @Test
     void ofTwoUpdatesFromTheSameVersionExactlyOneWinsAndTheOtherIsAborted() throws Exception {

@@ -12,18 +12,14 @@ import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -33,24 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ListObjectsTest {
-    @TestHTTPResource("/")
-    URL server;
-
+class ListObjectsTest extends ApiServerTestBase {
     @Inject
     ChangeLogCompactor compactor;
 
-    ApiClient api;
-
-    @BeforeEach
-    void connect() {
-        api = new ApiClient(server);
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        api.close();
-    }
 
     @BeforeAll
     void pods() {

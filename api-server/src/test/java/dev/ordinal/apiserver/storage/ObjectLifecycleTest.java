@@ -18,11 +18,7 @@ import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.net.URL;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,21 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Create, update, update-status and delete as Kubernetes defines them. */
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
-class ObjectLifecycleTest {
-    @TestHTTPResource("/")
-    URL server;
-
-    ApiClient api;
-
-    @BeforeEach
-    void connect() {
-        api = new ApiClient(server);
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        api.close();
-    }
+class ObjectLifecycleTest extends ApiServerTestBase {
 
     private void namespace(String name) {
         api.blocking.create(CreateRequest.newBuilder().setObject(ApiClient.namespace(name)).build());
