@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -41,9 +42,9 @@ import org.jboss.logging.Logger;
  * (conflict, not found, already exists, invalid) is simply left out of the transaction. No caller
  * hears of success before the commit.
  *
- * <p>Up to {@code storage.max-in-flight-batches} transactions are open at once: the next one queues
- * on the counter lock inside PostgreSQL and proceeds the moment the previous commits, instead of a
- * network round trip later.
+ * <p>Up to {@code storage.max-in-flight-batches} transactions are open at once: the next one waits
+ * on the counter lock inside PostgreSQL and, the moment the previous one commits, takes every write
+ * that queued meanwhile.
  *
  * <p>Every transaction locks the version counter first. That one row lock, held to commit, orders
  * all writers of the database (of every instance), so the state read after it is the latest
@@ -117,23 +118,61 @@ public class WriteBatcher {
             if (running >= maxInFlight) {
                 return;
             }
-            if (!inFlight.compareAndSet(running, running + 1)) {
-                continue;
+            if (inFlight.compareAndSet(running, running + 1)) {
+                startTransaction();
+                return;
             }
-            List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 64));
-            Pending p;
-            while (batch.size() < maxBatch && (p = queue.poll()) != null) {
-                batch.add(p);
-            }
-            if (batch.isEmpty()) {
-                inFlight.decrementAndGet();
-                continue;
-            }
-            batchSizes.record(batch.size());
-            Timer.Sample sample = Timer.start();
-            commit(batch).onTermination().invoke(() -> sample.stop(commitLatency))
-                    .subscribe().with(plan -> finish(batch, plan, null), failure -> finish(batch, null, failure));
         }
+    }
+
+    /**
+     * One group-commit transaction. It takes the counter lock first and only then drains the queue:
+     * while the previous transaction commits, this one already waits on the lock inside PostgreSQL,
+     * and every write that arrived meanwhile joins it. Commits are serialized by the lock anyway
+     * (PostgreSQL releases it after the commit record is flushed), so the batch size is what buys
+     * throughput.
+     */
+    private void startTransaction() {
+        AtomicReference<List<Pending>> drained = new AtomicReference<>();
+        pool.withConnection(conn -> {
+            Uni<RowSet<Row>> begin = conn.query("BEGIN").execute();
+            Uni<RowSet<Row>> lock = conn.query(LOCK_COUNTER).execute();
+            return Uni.combine().all().unis(begin, lock).asTuple()
+                    .chain(rows -> {
+                        long base = rows.getItem2().iterator().next().getLong(0);
+                        List<Pending> batch = drain();
+                        drained.set(batch);
+                        // Let the next transaction line up behind this one's lock.
+                        startIfIdle();
+                        if (batch.isEmpty()) {
+                            return conn.query("COMMIT").execute().replaceWith((Plan) null);
+                        }
+                        batchSizes.record(batch.size());
+                        Timer.Sample sample = Timer.start();
+                        // Runs with the lock held, so it sees every earlier commit.
+                        return conn.preparedQuery(LOAD).execute(keyArrays(keysOf(batch)))
+                                .map(loaded -> plan(batch, base, loaded))
+                                .chain(plan -> persistAndCommit(conn, plan).replaceWith(plan))
+                                .onTermination().invoke(() -> sample.stop(commitLatency));
+                    })
+                    .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull());
+        }).subscribe().with(
+                plan -> finish(drained.get(), plan, null),
+                failure -> {
+                    // Could not even lock (database unreachable): answer the waiting writes now rather
+                    // than retrying in a loop; their callers retry on UNAVAILABLE.
+                    drained.compareAndSet(null, drain());
+                    finish(drained.get(), null, failure);
+                });
+    }
+
+    private List<Pending> drain() {
+        List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 64));
+        Pending p;
+        while (batch.size() < maxBatch && (p = queue.poll()) != null) {
+            batch.add(p);
+        }
+        return batch;
     }
 
     private void finish(List<Pending> batch, Plan plan, Throwable failure) {
@@ -161,7 +200,7 @@ public class WriteBatcher {
         }
     }
 
-    private Uni<Plan> commit(List<Pending> batch) {
+    private static Set<ObjectKey> keysOf(List<Pending> batch) {
         Set<ObjectKey> keys = new LinkedHashSet<>();
         for (Pending p : batch) {
             keys.add(p.write().key());
@@ -169,20 +208,7 @@ public class WriteBatcher {
                 keys.add(p.write().key().namespaceKey());
             }
         }
-        // Two round trips per batch: BEGIN, the counter lock and the load go out together (the load
-        // runs once the lock is granted, so it sees every earlier commit); then every write and the
-        // COMMIT go out together. If any statement fails PostgreSQL rolls the whole transaction back,
-        // and because the batch only counts as committed when every statement (COMMIT included)
-        // succeeded, no caller is told of a write that did not happen.
-        return pool.withConnection(conn -> {
-            Uni<RowSet<Row>> begin = conn.query("BEGIN").execute();
-            Uni<RowSet<Row>> lock = conn.query(LOCK_COUNTER).execute();
-            Uni<RowSet<Row>> load = conn.preparedQuery(LOAD).execute(keyArrays(keys));
-            return Uni.combine().all().unis(begin, lock, load).asTuple()
-                    .map(rows -> plan(batch, rows.getItem2().iterator().next().getLong(0), rows.getItem3()))
-                    .chain(plan -> persistAndCommit(conn, plan).replaceWith(plan))
-                    .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull());
-        });
+        return keys;
     }
 
     private Plan plan(List<Pending> batch, long base, RowSet<Row> rows) {
