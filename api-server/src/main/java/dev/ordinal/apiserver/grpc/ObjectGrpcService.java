@@ -21,6 +21,8 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -37,6 +39,8 @@ public class ObjectGrpcService implements ObjectService {
     private final ObjectStore store;
     private final WatchHub watchHub;
     private final MeterRegistry registry;
+    /** Timers by verb, kind and code; few (kinds are a closed set, unknown ones share one tag). */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     public ObjectGrpcService(ObjectStore store, WatchHub watchHub, MeterRegistry registry) {
         this.store = store;
@@ -94,10 +98,10 @@ public class ObjectGrpcService implements ObjectService {
 
     private Timer timer(String verb, String kind, String code) {
         String kindTag = Kind.byName(kind).map(Kind::kindName).orElse(kind == null || kind.isEmpty() ? "none" : "unknown");
-        return Timer.builder(REQUESTS_METRIC)
+        return timers.computeIfAbsent(verb + '|' + kindTag + '|' + code, ignored -> Timer.builder(REQUESTS_METRIC)
                 .description("API requests by verb, kind and gRPC code")
                 .tag("verb", verb).tag("kind", kindTag).tag("code", code)
-                .register(registry);
+                .register(registry));
     }
 
     private static String kindOf(Object object) {

@@ -249,20 +249,24 @@ public class WriteBatcher {
             return conn.query("COMMIT").execute().replaceWithVoid();
         }
         long last = plan.base() + plan.log().size();
+        // Each envelope is serialized once, for both its change-log entry and (if last) its row.
+        List<Tuple> entries = new ArrayList<>(plan.log().size());
+        Map<ObjectKey, Buffer> lastBytes = new HashMap<>();
+        for (LogEntry e : plan.log()) {
+            Buffer bytes = Buffer.buffer(e.object().toByteArray());
+            lastBytes.put(e.key(), bytes);
+            entries.add(Tuple.of(e.version(), e.key().kind().kindName(), e.key().namespace(), e.key().name(),
+                    e.change().code, bytes));
+        }
         List<Tuple> upserts = new ArrayList<>();
         List<Tuple> removals = new ArrayList<>();
         plan.finalStates().forEach((key, object) -> {
             if (object == null) {
                 removals.add(Tuple.of(key.kind().kindName(), key.namespace(), key.name()));
             } else {
-                upserts.add(row(key, object));
+                upserts.add(row(key, object, lastBytes.get(key)));
             }
         });
-        List<Tuple> entries = new ArrayList<>(plan.log().size());
-        for (LogEntry e : plan.log()) {
-            entries.add(Tuple.of(e.version(), e.key().kind().kindName(), e.key().namespace(), e.key().name(),
-                    e.change().code, Buffer.buffer(e.object().toByteArray())));
-        }
         // All statements are sent at once (the connection pipelines them): one round trip for the lot.
         List<Uni<?>> statements = new ArrayList<>();
         statements.add(conn.preparedQuery(ADVANCE_COUNTER).execute(Tuple.of(plan.log().size()))
@@ -284,7 +288,7 @@ public class WriteBatcher {
         return Uni.combine().all().unis(statements).discardItems();
     }
 
-    private static Tuple row(ObjectKey key, Object object) {
+    private static Tuple row(ObjectKey key, Object object, Buffer data) {
         var meta = ApiObjects.meta(object);
         String nodeName = object.hasPod() && !object.getPod().getSpec().getNodeName().isEmpty()
                 ? object.getPod().getSpec().getNodeName() : null;
@@ -295,7 +299,7 @@ public class WriteBatcher {
         return Tuple.tuple(List.of(key.kind().kindName(), key.namespace(), key.name(),
                 java.util.UUID.fromString(meta.getUid()), Long.parseLong(meta.getResourceVersion()),
                 new JsonObject(new LinkedHashMap<String, java.lang.Object>(meta.getLabelsMap()))))
-                .addValue(nodeName).addValue(phase).addValue(Buffer.buffer(object.toByteArray()));
+                .addValue(nodeName).addValue(phase).addValue(data);
     }
 
     private static Tuple keyArrays(Set<ObjectKey> keys) {
