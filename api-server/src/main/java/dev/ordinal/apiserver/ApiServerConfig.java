@@ -30,6 +30,22 @@ public interface ApiServerConfig {
         /** Largest serialized object accepted (Kubernetes' etcd limit is 1.5 MiB). */
         @WithDefault("1572864")
         int maxObjectBytes();
+
+        /** Group-commit transactions open at once per instance (they still commit one after another). */
+        @WithDefault("2")
+        int maxInFlightBatches();
+
+        /** How often the change log is compacted (entries older than log-retention removed). */
+        @WithDefault("1m")
+        Duration compactionInterval();
+
+        /** How long startup keeps retrying to reach the database before giving up. */
+        @WithDefault("60s")
+        Duration startupTimeout();
+
+        /** Timeout of the readiness probe's query; readiness is DOWN when it is exceeded. */
+        @WithDefault("2s")
+        Duration readinessTimeout();
     }
 
     interface Watch {
