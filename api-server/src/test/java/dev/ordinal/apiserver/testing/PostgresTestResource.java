@@ -47,7 +47,7 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
     private void run(String sql) {
         try {
             PgConnection.connect(vertx, admin)
-                    .compose(c -> c.query(sql).execute().eventually(c::close))
+                    .compose(c -> c.query(sql).execute().eventually(() -> c.close()))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot run '" + sql + "' on " + admin.getHost() + ":" + admin.getPort(), e);
