@@ -129,6 +129,25 @@ class WatchResumeTest {
     }
 
     @Test
+    void labelSelectedResumeServedFromTheChangeLogKeepsMatchTransitions() {
+        String ns = "resume-labels";
+        long start = writer.current();
+        long added = writer.put(ns, "x", labels("app", "web"), "Running");
+        long stopped = writer.put(ns, "x", labels("app", "db"), "Running");
+        long again = writer.put(ns, "x", labels("app", "web"), "Running");
+        writeMany("resume-labels-noise", BEYOND_RING); // pushes those three out of the ring
+        awaitHead(cache, writer.current());
+
+        AssertSubscriber<WatchEvent> resumed = open(hub.watch(WatchTesting.pods(ns).setLabelSelector("app=web")
+                .setResourceVersion(Long.toString(start)).build()), Long.MAX_VALUE);
+        await().atMost(DEADLINE).until(() -> changeVersions(resumed).size() >= 3);
+        assertThat(changeVersions(resumed)).containsExactly(added, stopped, again);
+        assertThat(WatchTesting.changes(resumed)).extracting(WatchEvent::getType)
+                .containsExactly(WatchEvent.Type.ADDED, WatchEvent.Type.DELETED, WatchEvent.Type.ADDED);
+        resumed.cancel();
+    }
+
+    @Test
     void startOlderThanTheRetainedLogExpires() {
         String ns = "expired";
         writeMany(ns, 5);
