@@ -133,6 +133,18 @@ public class WatchHub {
         return Multi.createFrom().publisher(publisher);
     }
 
+    /**
+     * Streams a watch to a gRPC response observer, pacing it by the transport's readiness
+     * ({@link io.grpc.stub.ServerCallStreamObserver#isReady()}) so that a client that stops reading
+     * parks its watcher instead of making the server queue events. Errors reach the observer as the
+     * gRPC form of the {@link ApiException} (OUT_OF_RANGE for an expired start, and so on). Prefer this
+     * over {@link #watch(WatchRequest)} in a gRPC adapter: Quarkus subscribes to a returned Multi with
+     * unbounded demand.
+     */
+    public void watch(WatchRequest request, io.grpc.stub.StreamObserver<WatchEvent> observer) {
+        watch(request).subscribe().withSubscriber(new TransportPacedSubscriber(observer));
+    }
+
     private static long parseVersion(String text) {
         if (text.isEmpty()) {
             return 0;

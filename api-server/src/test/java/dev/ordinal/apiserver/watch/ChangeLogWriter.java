@@ -53,6 +53,10 @@ public class ChangeLogWriter {
                 }
             }
         }
+        // Tests watch "from the current version"; version 0 would mean "from now, with initial state".
+        if (current() == 0) {
+            put("seed", "seed", Map.of(), "Running");
+        }
     }
 
     /** Creates or replaces pod {@code namespace/name}; returns its new resourceVersion. */

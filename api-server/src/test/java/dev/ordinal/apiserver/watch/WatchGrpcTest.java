@@ -6,6 +6,7 @@ import static dev.ordinal.apiserver.watch.WatchTesting.labels;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
 import dev.ordinal.api.v1.ObjectServiceGrpc;
@@ -20,7 +21,12 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -107,6 +113,69 @@ class WatchGrpcTest {
         ApiException api = ApiException.fromGrpc(failure);
         assertThat(api.reason()).isEqualTo("Expired");
         assertThat(api.status().getCode()).isEqualTo(410);
+    }
+
+    @Test
+    void clientThatStopsReadingHoldsBackNobodyAndCatchesUpLater() {
+        String ns = "grpc-slow";
+        long start = writer.current();
+        ManualReader slow = new ManualReader();
+        ObjectServiceGrpc.newStub(channel).watch(WatchTesting.from(ns, start), slow);
+        int writes = WatchTestProfile.RING * 2;
+        Map<String, String> bulky = new java.util.TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            bulky.put("key-" + i, "v".repeat(60)); // ~4 KiB per event: far beyond gRPC's 32 KiB ready threshold
+        }
+        try (Context.CancellableContext call = Context.current().withCancellation()) {
+            Iterator<WatchEvent> fast = call.call(() -> stub().watch(WatchTesting.from(ns, start)));
+            for (int i = 0; i < writes; i++) {
+                writer.put(ns, "p" + (i % 5), bulky, "Running");
+            }
+            List<Long> expected = writer.versions(ns, start);
+            List<Long> fastVersions = new ArrayList<>();
+            while (fastVersions.size() < writes) {
+                fastVersions.add(Long.parseLong(fast.next().getResourceVersion()));
+            }
+            assertThat(fastVersions).containsExactlyElementsOf(expected);
+            assertThat(slow.events).hasSizeLessThanOrEqualTo(1);
+
+            slow.call.request(Integer.MAX_VALUE);
+            await().atMost(DEADLINE).until(() -> slow.events.size() >= writes);
+            assertThat(slow.events.stream().map(e -> Long.parseLong(e.getResourceVersion())))
+                    .containsExactlyElementsOf(expected);
+            assertThat(slow.failure).isNull();
+            call.cancel(null);
+            slow.call.cancel("done", null);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A gRPC client that reads only what it explicitly asks for (manual flow control). */
+    static final class ManualReader implements ClientResponseObserver<WatchRequest, WatchEvent> {
+        final List<WatchEvent> events = new CopyOnWriteArrayList<>();
+        volatile ClientCallStreamObserver<WatchRequest> call;
+        volatile Throwable failure;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+            call = requestStream;
+            requestStream.disableAutoRequestWithInitial(1);
+        }
+
+        @Override
+        public void onNext(WatchEvent event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            failure = t;
+        }
+
+        @Override
+        public void onCompleted() {
+        }
     }
 
     @Test

@@ -22,6 +22,9 @@ final class WatchTesting {
     }
 
     static WatchRequest from(String namespace, long version) {
+        if (version == 0) {
+            throw new IllegalArgumentException("version 0 means \"now\"; the test schema seeds one write");
+        }
         return pods(namespace).setResourceVersion(Long.toString(version)).build();
     }
 
