@@ -40,6 +40,12 @@ final class WatchTesting {
                 .toList();
     }
 
+    /** Waits until {@code watcher} has received as many changes as expected, then checks they are exactly those, in order. */
+    static void assertReceivesExactly(AssertSubscriber<WatchEvent> watcher, List<Long> expected) {
+        await().atMost(DEADLINE).until(() -> changeVersions(watcher).size() >= expected.size());
+        org.assertj.core.api.Assertions.assertThat(changeVersions(watcher)).containsExactlyElementsOf(expected);
+    }
+
     static List<WatchEvent> changes(AssertSubscriber<WatchEvent> watcher) {
         return watcher.getItems().stream().filter(e -> e.getType() != WatchEvent.Type.BOOKMARK).toList();
     }
