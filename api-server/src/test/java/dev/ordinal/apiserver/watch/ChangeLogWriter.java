@@ -99,6 +99,18 @@ public class ChangeLogWriter {
                 .await().atMost(TIMEOUT);
     }
 
+    /** Kills the database sessions listening for change notifications; returns how many there were. */
+    public int dropListeners() {
+        return pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                + " WHERE datname = current_database() AND query ILIKE 'LISTEN%'").execute().await().atMost(TIMEOUT).size();
+    }
+
+    /** Sessions currently listening for change notifications. */
+    public long listeners() {
+        return pool.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND query ILIKE 'LISTEN%'").execute().await().atMost(TIMEOUT).iterator().next().getLong(0);
+    }
+
     /** The latest committed resourceVersion. */
     public long current() {
         return pool.query("SELECT current FROM version_counter").execute().await().atMost(TIMEOUT)

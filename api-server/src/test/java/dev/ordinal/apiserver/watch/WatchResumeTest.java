@@ -75,6 +75,22 @@ class WatchResumeTest {
     }
 
     @Test
+    void lostNotificationConnectionLosesNoChange() {
+        String ns = "listen-lost";
+        long start = writer.current();
+        AssertSubscriber<WatchEvent> watch = open(hub.watch(from(ns, start)), Long.MAX_VALUE);
+        await().atMost(DEADLINE).until(() -> writer.listeners() >= 1);
+        assertThat(writer.dropListeners()).isGreaterThanOrEqualTo(1);
+        writeMany(ns, 5); // notifications sent while nobody listens are lost; the poll finds these
+        WatchTesting.assertReceivesExactly(watch, writer.versions(ns, start));
+
+        await().atMost(DEADLINE).until(() -> writer.listeners() >= 1); // the subscriber reconnected
+        writeMany(ns, 5);
+        WatchTesting.assertReceivesExactly(watch, writer.versions(ns, start));
+        watch.cancel();
+    }
+
+    @Test
     void parkedWatcherCatchesUpFromTheChangeLog() {
         String ns = "parked";
         long start = writer.current();
