@@ -87,6 +87,12 @@ public class ChangeLog {
                 }));
     }
 
+    /** The latest committed resourceVersion. */
+    Uni<Long> currentVersion() {
+        return pool.query("SELECT current FROM version_counter").execute()
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong(0) : 0L);
+    }
+
     /**
      * Reads up to {@code limit} entries with a resourceVersion above {@code after}, in order.
      *

@@ -48,7 +48,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  *
  * <p>Errors: the returned Multi <b>fails</b> (no ERROR event is emitted) with an {@link ApiException}:
- * BadRequest (INVALID_ARGUMENT) for an unknown kind, a malformed selector or resourceVersion;
+ * BadRequest (INVALID_ARGUMENT) for an unknown kind, a malformed selector or resourceVersion, or a
+ * resourceVersion newer than any committed one;
  * Expired (OUT_OF_RANGE) when the start, or a parked watcher's position, is older than the retained
  * change log — the client must list again and watch from the list's version; ServiceUnavailable when
  * the change log cannot be read. Adapters map it with {@link ApiException#toGrpc()}.
@@ -130,7 +131,19 @@ public class WatchHub {
             // The tail may have advanced between registration and the first request; the first
             // request schedules a drain, which reads from the watcher's position.
         };
-        return Multi.createFrom().publisher(publisher);
+        Multi<WatchEvent> stream = Multi.createFrom().publisher(publisher);
+        if (start > cache.head()) {
+            // Newer than this cache: fine if another instance already served it (the tail will get
+            // there), a client error if storage has never reached it (it would wait forever).
+            return changeLog.currentVersion()
+                    .onFailure().transform(e -> ApiException.unavailable("cannot read the current resourceVersion: "
+                            + e.getMessage()))
+                    .onItem().transformToMulti(latest -> start > latest
+                            ? Multi.createFrom().failure(ApiException.badRequest("resourceVersion: too large resource"
+                                    + " version " + start + ", the latest is " + latest))
+                            : stream);
+        }
+        return stream;
     }
 
     /**

@@ -168,12 +168,24 @@ class WatchSemanticsTest {
     }
 
     @Test
+    void startAheadOfTheCacheButCommittedIsServedOnceTheTailGetsThere() {
+        String ns = "ahead";
+        long committed = writer.put(ns, "a", Map.of(), "Running"); // the cache may not have applied it yet
+        AssertSubscriber<WatchEvent> watch = open(hub.watch(from(ns, committed)), Long.MAX_VALUE);
+        long next = writer.put(ns, "a", Map.of("v", "2"), "Running");
+        WatchTesting.assertReceivesExactly(watch, List.of(next));
+        watch.assertNotTerminated();
+        watch.cancel();
+    }
+
+    @Test
     void malformedRequestsFailWithBadRequest() {
         for (WatchRequest bad : List.of(
                 pods("x").setLabelSelector("app in web").build(),
                 pods("x").setFieldSelector("spec.color=blue").build(),
                 WatchRequest.newBuilder().setKind("Gizmo").build(),
-                pods("x").setResourceVersion("yesterday").build())) {
+                pods("x").setResourceVersion("yesterday").build(),
+                pods("x").setResourceVersion(Long.toString(writer.current() + 1000)).build())) {
             Throwable failure = open(hub.watch(bad), 1).awaitFailure(DEADLINE).getFailure();
             assertThat(failure).isInstanceOf(ApiException.class);
             assertThat(((ApiException) failure).code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
