@@ -7,7 +7,7 @@ import dev.ordinal.api.v1.GetRequest;
 import dev.ordinal.api.v1.ListRequest;
 import dev.ordinal.api.v1.ListResponse;
 import dev.ordinal.api.v1.Object;
-import dev.ordinal.api.v1.ObjectService;
+import dev.ordinal.api.v1.ObjectServiceGrpc;
 import dev.ordinal.api.v1.UpdateRequest;
 import dev.ordinal.api.v1.WatchEvent;
 import dev.ordinal.api.v1.WatchRequest;
@@ -19,7 +19,8 @@ import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.mutiny.Multi;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Uni;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,10 +30,13 @@ import org.jboss.logging.Logger;
 /**
  * The gRPC face of the object API: maps requests to {@link ObjectStore} and {@link WatchHub} calls,
  * API errors to gRPC statuses (the Kubernetes Status in the trailers), and records each request in
- * {@code ordinal_apiserver_requests_seconds} by verb, kind and code.
+ * {@code ordinal_apiserver_requests_seconds} by verb, kind and code. It is written against the
+ * StreamObserver API rather than Mutiny's so that Watch can follow the transport's flow control:
+ * Quarkus subscribes to a returned Multi with unbounded demand, which would let a client that stops
+ * reading pile events up in server memory.
  */
 @GrpcService
-public class ObjectGrpcService implements ObjectService {
+public class ObjectGrpcService extends ObjectServiceGrpc.ObjectServiceImplBase {
     private static final Logger LOG = Logger.getLogger(ObjectGrpcService.class);
     static final String REQUESTS_METRIC = "ordinal.apiserver.requests";
 
@@ -49,44 +53,111 @@ public class ObjectGrpcService implements ObjectService {
     }
 
     @Override
-    public Uni<Object> get(GetRequest request) {
-        return observe("get", request.getKind(), () -> store.get(request.getKind(), request.getNamespace(), request.getName()));
+    public void get(GetRequest request, StreamObserver<Object> out) {
+        reply(out, observe("get", request.getKind(), () -> store.get(request.getKind(), request.getNamespace(), request.getName())));
     }
 
     @Override
-    public Uni<ListResponse> list(ListRequest request) {
-        return observe("list", request.getKind(), () -> store.list(request.getKind(), request.getNamespace(),
-                request.getLabelSelector(), request.getFieldSelector(), request.getLimit(), request.getContinue()));
+    public void list(ListRequest request, StreamObserver<ListResponse> out) {
+        reply(out, observe("list", request.getKind(), () -> store.list(request.getKind(), request.getNamespace(),
+                request.getLabelSelector(), request.getFieldSelector(), request.getLimit(), request.getContinue())));
     }
 
     @Override
-    public Uni<Object> create(CreateRequest request) {
-        return observe("create", kindOf(request.getObject()), () -> store.create(request.getObject()));
+    public void create(CreateRequest request, StreamObserver<Object> out) {
+        reply(out, observe("create", kindOf(request.getObject()), () -> store.create(request.getObject())));
     }
 
     @Override
-    public Uni<Object> update(UpdateRequest request) {
-        return observe("update", kindOf(request.getObject()), () -> store.update(request.getObject()));
+    public void update(UpdateRequest request, StreamObserver<Object> out) {
+        reply(out, observe("update", kindOf(request.getObject()), () -> store.update(request.getObject())));
     }
 
     @Override
-    public Uni<Object> updateStatus(UpdateRequest request) {
-        return observe("update_status", kindOf(request.getObject()), () -> store.updateStatus(request.getObject()));
+    public void updateStatus(UpdateRequest request, StreamObserver<Object> out) {
+        reply(out, observe("update_status", kindOf(request.getObject()), () -> store.updateStatus(request.getObject())));
     }
 
     @Override
-    public Uni<DeleteResponse> delete(DeleteRequest request) {
-        return observe("delete", request.getKind(), () -> store.delete(request)
-                .map(r -> DeleteResponse.newBuilder().setObject(r.object()).setRemoved(r.removed()).build()));
+    public void delete(DeleteRequest request, StreamObserver<DeleteResponse> out) {
+        reply(out, observe("delete", request.getKind(), () -> store.delete(request)
+                .map(r -> DeleteResponse.newBuilder().setObject(r.object()).setRemoved(r.removed()).build())));
     }
 
     @Override
-    public Multi<WatchEvent> watch(WatchRequest request) {
+    public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
         Timer.Sample sample = Timer.start(registry);
-        return Multi.createFrom().deferred(() -> watchHub.watch(request))
-                .onFailure().transform(ObjectGrpcService::toGrpc)
-                .onFailure().invoke(e -> sample.stop(timer("watch", request.getKind(), codeOf(e))))
-                .onCompletion().invoke(() -> sample.stop(timer("watch", request.getKind(), "OK")));
+        ServerCallStreamObserver<WatchEvent> call = (ServerCallStreamObserver<WatchEvent>) out;
+        // The hub paces itself on the call's readiness, so the metric wrapper must stay a
+        // ServerCallStreamObserver and pass flow control through.
+        watchHub.watch(request, new ServerCallStreamObserver<>() {
+            @Override
+            public void onNext(WatchEvent event) {
+                call.onNext(event);
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                sample.stop(timer("watch", request.getKind(), codeOf(failure)));
+                call.onError(failure);
+            }
+
+            @Override
+            public void onCompleted() {
+                sample.stop(timer("watch", request.getKind(), "OK"));
+                call.onCompleted();
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return call.isCancelled();
+            }
+
+            @Override
+            public void setOnCancelHandler(Runnable handler) {
+                call.setOnCancelHandler(() -> {
+                    sample.stop(timer("watch", request.getKind(), "CANCELLED"));
+                    handler.run();
+                });
+            }
+
+            @Override
+            public void setCompression(String compression) {
+                call.setCompression(compression);
+            }
+
+            @Override
+            public boolean isReady() {
+                return call.isReady();
+            }
+
+            @Override
+            public void setOnReadyHandler(Runnable handler) {
+                call.setOnReadyHandler(handler);
+            }
+
+            @Override
+            public void request(int count) {
+                call.request(count);
+            }
+
+            @Override
+            public void setMessageCompression(boolean enable) {
+                call.setMessageCompression(enable);
+            }
+
+            @Override
+            public void disableAutoInboundFlowControl() {
+                call.disableAutoInboundFlowControl();
+            }
+        });
+    }
+
+    private static <T> void reply(StreamObserver<T> out, Uni<T> result) {
+        result.subscribe().with(item -> {
+            out.onNext(item);
+            out.onCompleted();
+        }, out::onError);
     }
 
     private <T> Uni<T> observe(String verb, String kind, Supplier<Uni<? extends T>> call) {
