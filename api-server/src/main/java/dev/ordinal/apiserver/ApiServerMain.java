@@ -24,6 +24,8 @@ public class ApiServerMain {
     /** Environment variable (or system property) naming an external PostgreSQL: postgresql://[user[:password]@]host[:port]/db. */
     public static final String DB_URL_VARIABLE = "KUBE_DB_URL";
 
+    private static final String EMBEDDED_DB_PREFIX = "ordinal.api-server.embedded-db";
+
     public static void main(String... args) {
         SmallRyeConfig config = configBeforeBoot();
         Optional<String> externalUrl = config.getOptionalValue(DB_URL_VARIABLE, String.class).filter(u -> !u.isBlank());
@@ -37,7 +39,7 @@ public class ApiServerMain {
         EmbeddedPostgres postgres;
         try {
             postgres = EmbeddedPostgres.start(EmbeddedPostgres.Settings.from(
-                    config.getConfigMapping(ApiServerConfig.class).embeddedDb()));
+                    config.getConfigMapping(ApiServerConfig.EmbeddedDb.class, EMBEDDED_DB_PREFIX)));
         } catch (EmbeddedPostgresException e) {
             LOG.errorf("cannot start the embedded PostgreSQL (set %s to use another one): %s", DB_URL_VARIABLE,
                     e.getMessage());
@@ -82,7 +84,8 @@ public class ApiServerMain {
                 .withSources(PropertiesConfigSourceLoader.inClassPath("application.properties", 250, classLoader))
                 .withSources(PropertiesConfigSourceLoader.inFileSystem("config/application.properties", 260, classLoader))
                 .withProfile(profile)
-                .withMapping(ApiServerConfig.class)
+                // Only the embedded-db group: the rest of ApiServerConfig may need converters only Quarkus registers.
+                .withMapping(ApiServerConfig.EmbeddedDb.class, EMBEDDED_DB_PREFIX)
                 .withValidateUnknown(false)
                 .build();
     }

@@ -261,9 +261,15 @@ public final class EmbeddedPostgres implements AutoCloseable {
             options.addAll(List.of("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"));
         }
         Path log = dataDir.resolve(SERVER_LOG);
-        Commands.Result result = Commands.run(account.command(List.of(binaries.program("pg_ctl").toString(), "start",
-                "-D", dataDir.toString(), "-l", log.toString(), "-w", "-t", String.valueOf(settings.startTimeout().toSeconds()),
-                "-o", String.join(" ", options))), dataDir, settings.startTimeout().plusSeconds(10));
+        List<String> pgCtlStart = new ArrayList<>();
+        if (ServerAccount.onPath("setsid")) {
+            // Its own session keeps a terminal's Ctrl-C away from PostgreSQL: we stop it after the api-server is done.
+            pgCtlStart.addAll(List.of("setsid", "--wait"));
+        }
+        pgCtlStart.addAll(List.of(binaries.program("pg_ctl").toString(), "start", "-D", dataDir.toString(),
+                "-l", log.toString(), "-w", "-t", String.valueOf(settings.startTimeout().toSeconds()),
+                "-o", String.join(" ", options)));
+        Commands.Result result = Commands.run(account.command(pgCtlStart), dataDir, settings.startTimeout().plusSeconds(10));
         if (!result.succeeded()) {
             throw new EmbeddedPostgresException("the embedded PostgreSQL in " + dataDir + " did not start on port "
                     + serverPort + ":\n" + Commands.tail(result.output(), 5) + "\nend of " + log + ":\n" + logTail(log));
