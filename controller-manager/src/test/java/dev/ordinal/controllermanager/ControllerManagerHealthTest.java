@@ -1,0 +1,24 @@
+package dev.ordinal.controllermanager;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+/** The controller-manager service starts and reports itself healthy, as an operator's probe would see it. */
+@QuarkusTest
+class ControllerManagerHealthTest {
+    @Test
+    void reportsHealthy() {
+        given().when().get("/q/health")
+                .then().statusCode(200)
+                .body("status", equalTo("UP"));
+    }
+
+    @Test
+    void exposesPrometheusMetrics() {
+        given().when().get("/q/metrics")
+                .then().statusCode(200);
+    }
+}
