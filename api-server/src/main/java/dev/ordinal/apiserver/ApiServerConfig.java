@@ -88,5 +88,17 @@ public interface ApiServerConfig {
 
         /** Explicit PostgreSQL bin directory; otherwise searched on PATH and in /usr/lib/postgresql. */
         Optional<String> binDir();
+
+        /** Use the PostgreSQL shipped inside the api-server even when one is installed (normally only the fallback). */
+        @WithDefault("false")
+        boolean useBundledBinaries();
+
+        /** fsync of the embedded PostgreSQL; off loses committed data on a machine crash, so only tests turn it off. */
+        @WithDefault("true")
+        boolean fsync();
+
+        /** The unprivileged user PostgreSQL runs as when the api-server runs as root (created when missing). */
+        @WithDefault("ordinal")
+        String osUser();
     }
 }
