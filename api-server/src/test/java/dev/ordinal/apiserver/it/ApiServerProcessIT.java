@@ -193,6 +193,40 @@ class ApiServerProcessIT {
         }
     }
 
+    @Test
+    void reflectionLetsGenericToolsDiscoverTheApi() throws Exception {
+        try (ApiServerProcess server = new ApiServerProcess(freshDatabase(), Map.of()).start()) {
+            io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(server.target()).usePlaintext().build();
+            try {
+                List<String> services = new CopyOnWriteArrayList<>();
+                java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+                io.grpc.stub.StreamObserver<grpc.reflection.v1alpha.Reflection.ServerReflectionRequest> requests =
+                        grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+                            @Override
+                            public void onNext(grpc.reflection.v1alpha.Reflection.ServerReflectionResponse response) {
+                                response.getListServicesResponse().getServiceList().forEach(s -> services.add(s.getName()));
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                done.countDown();
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                done.countDown();
+                            }
+                        });
+                requests.onNext(grpc.reflection.v1alpha.Reflection.ServerReflectionRequest.newBuilder().setListServices("*").build());
+                requests.onCompleted();
+                assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(services).contains("ordinal.v1.ObjectService");
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
     private static boolean expired(OrdinalClient client, String from) throws InterruptedException {
         AtomicReference<ApiException> closedWith = new AtomicReference<>();
         java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
