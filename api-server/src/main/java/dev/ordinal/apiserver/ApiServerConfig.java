@@ -30,6 +30,22 @@ public interface ApiServerConfig {
         /** Largest serialized object accepted (Kubernetes' etcd limit is 1.5 MiB). */
         @WithDefault("1572864")
         int maxObjectBytes();
+
+        /** Group-commit transactions open at once per instance (they still commit one after another). */
+        @WithDefault("2")
+        int maxInFlightBatches();
+
+        /** How often the change log is compacted (entries older than log-retention removed). */
+        @WithDefault("1m")
+        Duration compactionInterval();
+
+        /** How long startup keeps retrying to reach the database before giving up. */
+        @WithDefault("60s")
+        Duration startupTimeout();
+
+        /** Timeout of the readiness probe's query; readiness is DOWN when it is exceeded. */
+        @WithDefault("2s")
+        Duration readinessTimeout();
     }
 
     interface Watch {
@@ -40,6 +56,25 @@ public interface ApiServerConfig {
         /** Interval of BOOKMARK progress events for watches that asked for them. */
         @WithDefault("5s")
         Duration bookmarkInterval();
+
+        /**
+         * Recent changes kept in memory for watches resuming from a resourceVersion; older starts
+         * are read from the change_log table while it still retains them.
+         */
+        @WithDefault("10000")
+        int ringSize();
+
+        /** Safety-net poll of the change log, in case a NOTIFY wake-up was lost (e.g. during a reconnect). */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** Most change-log rows the tail reads per query. */
+        @WithDefault("1000")
+        int tailBatch();
+
+        /** Threads that move events from the cache to watchers (never blocked by a slow watcher). */
+        @WithDefault("2")
+        int fanOutThreads();
     }
 
     interface EmbeddedDb {

@@ -1,0 +1,188 @@
+package dev.ordinal.apiserver.storage;
+
+import dev.ordinal.api.v1.DeleteRequest;
+import dev.ordinal.api.v1.ListResponse;
+import dev.ordinal.api.v1.Object;
+import dev.ordinal.api.v1.ObjectMeta;
+import dev.ordinal.api.v1.StatusCause;
+import dev.ordinal.apiserver.admission.Admission;
+import dev.ordinal.client.api.ApiException;
+import dev.ordinal.client.api.ApiObjects;
+import dev.ordinal.client.api.Kind;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+/**
+ * The api-server's verbs on stored objects: get, list, create, update, update-status and delete, with
+ * Kubernetes' semantics. Every failure is an {@link ApiException} (storage outages become
+ * UNAVAILABLE). Writes go through the {@link WriteBatcher}; reads go straight to the database.
+ */
+@ApplicationScoped
+public class ObjectStore {
+    /** Kubernetes' generateName alphabet: no vowels (no accidental words) and no look-alike characters. */
+    static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+    static final int GENERATED_SUFFIX_LENGTH = 5;
+    static final int MAX_NAME_LENGTH = 63;
+    static final Set<String> PROPAGATION_POLICIES = Set.of("", "Orphan", "Background", "Foreground");
+
+    private final WriteBatcher batcher;
+    private final ObjectLister lister;
+    private final Admission admission;
+
+    public ObjectStore(WriteBatcher batcher, ObjectLister lister, Admission admission) {
+        this.batcher = batcher;
+        this.lister = lister;
+        this.admission = admission;
+    }
+
+    /** Reads one object; NOT_FOUND when absent. The namespace is ignored for cluster-scoped kinds. */
+    public Uni<Object> get(String kindName, String namespace, String name) {
+        return Uni.createFrom().deferred(() -> {
+            Kind kind = kind(kindName);
+            String ns = kind.namespaced() ? namespace : "";
+            return Panache.withSession(() -> StoredObject.<StoredObject>findById(new StoredObject.Key(kind.kindName(), ns, name)))
+                    .onFailure().transform(e -> StorageErrors.toApi("get", e))
+                    .map(row -> {
+                        if (row == null) {
+                            throw ApiException.notFound(kind, name);
+                        }
+                        return row.envelope();
+                    });
+        });
+    }
+
+    /**
+     * Lists objects of a kind ("" namespace: all), filtered by label and field selectors, at most
+     * {@code limit} per page (0: all); the response carries the version it is consistent at.
+     */
+    public Uni<ListResponse> list(String kindName, String namespace, String labelSelector, String fieldSelector,
+            long limit, String continueToken) {
+        return Uni.createFrom().deferred(() -> lister.list(kind(kindName), namespace, labelSelector, fieldSelector,
+                        limit, continueToken))
+                .onFailure().transform(e -> StorageErrors.toApi("list", e));
+    }
+
+    /** Creates an object: uid, creationTimestamp, resourceVersion, generation and a name from generateName. */
+    public Uni<Object> create(Object object) {
+        return Uni.createFrom().deferred(() -> {
+            Kind kind = kindOf(object);
+            ObjectMeta meta = ApiObjects.meta(object);
+            checkScope(kind, meta);
+            Object admitted = admission.admitCreate(object);
+            ObjectMeta admittedMeta = ApiObjects.meta(admitted);
+            String name = admittedMeta.getName();
+            if (name.isEmpty() && !admittedMeta.getGenerateName().isEmpty()) {
+                name = generateName(admittedMeta.getGenerateName());
+                admitted = ApiObjects.withMeta(admitted, admittedMeta.toBuilder().setName(name).build());
+            }
+            if (name.isEmpty()) {
+                throw ApiException.invalid(kind, "", List.of(cause("metadata.name", "FieldValueRequired",
+                        "Required value: name or generateName is required")));
+            }
+            return batcher.submit(new Write.Create(new ObjectKey(kind, meta.getNamespace(), name), admitted));
+        }).map(WriteResult::object).onFailure().transform(e -> StorageErrors.toApi("create", e));
+    }
+
+    /**
+     * Replaces an object's spec and metadata (status stays as stored). A given resourceVersion must be
+     * the stored one (ABORTED otherwise); an update that changes nothing keeps the resourceVersion.
+     */
+    public Uni<Object> update(Object object) {
+        return Uni.createFrom().deferred(() -> batcher.submit(new Write.Update(keyOf(object), object)))
+                .map(WriteResult::object).onFailure().transform(e -> StorageErrors.toApi("update", e));
+    }
+
+    /** Replaces an object's status only; the same concurrency rule as {@link #update}. */
+    public Uni<Object> updateStatus(Object object) {
+        return Uni.createFrom().deferred(() -> {
+            ObjectKey key = keyOf(object);
+            if (!ApiObjects.hasStatus(key.kind())) {
+                throw ApiException.badRequest("kind " + key.kind().kindName() + " has no status to update");
+            }
+            return batcher.submit(new Write.UpdateStatus(key, object));
+        }).map(WriteResult::object).onFailure().transform(e -> StorageErrors.toApi("update-status", e));
+    }
+
+    /**
+     * Deletes an object, gracefully: finalizers, a bound pod's grace period and a namespace's contents
+     * hold it (with deletionTimestamp set) until they clear. The result tells whether it is gone.
+     */
+    public Uni<WriteResult> delete(DeleteRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            Kind kind = kind(request.getKind());
+            if (!PROPAGATION_POLICIES.contains(request.getPropagationPolicy())) {
+                throw ApiException.badRequest("propagationPolicy: Unsupported value: \"" + request.getPropagationPolicy()
+                        + "\": supported values: \"Orphan\", \"Background\", \"Foreground\"");
+            }
+            if (request.getName().isEmpty()) {
+                throw ApiException.badRequest("name: Required value: the name of the object to delete");
+            }
+            String ns = kind.namespaced() ? request.getNamespace() : "";
+            if (kind.namespaced() && ns.isEmpty()) {
+                throw ApiException.badRequest("namespace: Required value: " + kind.plural() + " are namespaced");
+            }
+            OptionalLong grace = request.hasGracePeriodSeconds() ? OptionalLong.of(request.getGracePeriodSeconds())
+                    : OptionalLong.empty();
+            return batcher.submit(new Write.Delete(new ObjectKey(kind, ns, request.getName()),
+                    request.getPreconditions().getUid(), request.getPreconditions().getResourceVersion(), grace,
+                    request.getPropagationPolicy()));
+        }).onFailure().transform(e -> StorageErrors.toApi("delete", e));
+    }
+
+    private static ObjectKey keyOf(Object object) {
+        Kind kind = kindOf(object);
+        ObjectMeta meta = ApiObjects.meta(object);
+        checkScope(kind, meta);
+        if (meta.getName().isEmpty()) {
+            throw ApiException.invalid(kind, "", List.of(cause("metadata.name", "FieldValueRequired", "Required value: name is required")));
+        }
+        return new ObjectKey(kind, meta.getNamespace(), meta.getName());
+    }
+
+    private static void checkScope(Kind kind, ObjectMeta meta) {
+        if (kind.namespaced() && meta.getNamespace().isEmpty()) {
+            throw ApiException.invalid(kind, meta.getName(), List.of(cause("metadata.namespace", "FieldValueRequired",
+                    "Required value: " + kind.plural() + " are namespaced")));
+        }
+        if (!kind.namespaced() && !meta.getNamespace().isEmpty()) {
+            throw ApiException.invalid(kind, meta.getName(), List.of(cause("metadata.namespace", "FieldValueForbidden",
+                    "Forbidden: not allowed on cluster-scoped " + kind.plural())));
+        }
+    }
+
+    /** The kind named in a request; INVALID_ARGUMENT naming {@code kind} when empty or unknown. */
+    static Kind kind(String name) {
+        if (name == null || name.isEmpty()) {
+            throw ApiException.badRequest("kind: Required value: the kind to operate on");
+        }
+        return Kind.byName(name).orElseThrow(() -> ApiException.badRequest("kind: Unsupported value: \"" + name
+                + "\": supported values: " + Arrays.stream(Kind.values()).map(Kind::kindName).collect(Collectors.joining(", "))));
+    }
+
+    private static Kind kindOf(Object object) {
+        return Kind.of(object).orElseThrow(() -> ApiException.badRequest(
+                "kind: Required value: the object carries no kind (set one of the envelope's fields)"));
+    }
+
+    /** generateName plus 5 random characters, the base cut so the result fits a DNS label, as Kubernetes does. */
+    static String generateName(String base) {
+        int keep = Math.min(base.length(), MAX_NAME_LENGTH - GENERATED_SUFFIX_LENGTH);
+        StringBuilder name = new StringBuilder(base.substring(0, keep));
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int i = 0; i < GENERATED_SUFFIX_LENGTH; i++) {
+            name.append(NAME_ALPHABET.charAt(random.nextInt(NAME_ALPHABET.length())));
+        }
+        return name.toString();
+    }
+
+    private static StatusCause cause(String field, String reason, String message) {
+        return StatusCause.newBuilder().setField(field).setReason(reason).setMessage(message).build();
+    }
+}

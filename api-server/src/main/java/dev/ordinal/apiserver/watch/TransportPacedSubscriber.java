@@ -1,0 +1,77 @@
+package dev.ordinal.apiserver.watch;
+
+import dev.ordinal.api.v1.WatchEvent;
+import dev.ordinal.client.api.ApiException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Feeds a watch into a gRPC response stream, requesting events only while the transport is ready
+ * for them. Without it a Multi returned to gRPC is subscribed with unbounded demand, so a client that
+ * stops reading makes the server queue every later event in memory; with it the watcher parks and
+ * later catches up from the ring or the change log like any other slow watcher.
+ */
+final class TransportPacedSubscriber implements Flow.Subscriber<WatchEvent> {
+    /** Events requested per round; gRPC's own readiness threshold (32 KiB) bounds what is queued. */
+    private static final int ROUND = 16;
+
+    private final StreamObserver<WatchEvent> observer;
+    private final ServerCallStreamObserver<WatchEvent> paced;
+    private final AtomicInteger outstanding = new AtomicInteger();
+    private volatile Flow.Subscription subscription;
+
+    TransportPacedSubscriber(StreamObserver<WatchEvent> observer) {
+        this.observer = observer;
+        this.paced = observer instanceof ServerCallStreamObserver<WatchEvent> s ? s : null;
+        if (paced != null) {
+            // Handlers must be set before the call method returns.
+            paced.setOnReadyHandler(this::requestIfReady);
+            paced.setOnCancelHandler(() -> {
+                Flow.Subscription s = subscription;
+                if (s != null) {
+                    s.cancel();
+                }
+            });
+        }
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (paced == null) {
+            s.request(Long.MAX_VALUE);
+        } else if (paced.isCancelled()) {
+            s.cancel();
+        } else {
+            requestIfReady();
+        }
+    }
+
+    private void requestIfReady() {
+        Flow.Subscription s = subscription;
+        if (s != null && paced.isReady() && outstanding.compareAndSet(0, ROUND)) {
+            s.request(ROUND);
+        }
+    }
+
+    @Override
+    public void onNext(WatchEvent event) {
+        observer.onNext(event);
+        if (paced != null) {
+            outstanding.decrementAndGet();
+            requestIfReady();
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        observer.onError(t instanceof ApiException api ? api.toGrpc() : ApiException.internal("watch failed").toGrpc());
+    }
+
+    @Override
+    public void onComplete() {
+        observer.onCompleted();
+    }
+}

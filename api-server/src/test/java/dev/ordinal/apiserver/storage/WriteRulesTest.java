@@ -1,0 +1,102 @@
+package dev.ordinal.apiserver.storage;
+
+import dev.ordinal.api.v1.Object;
+import dev.ordinal.api.v1.PodSpec;
+import dev.ordinal.apiserver.admission.Admission;
+import dev.ordinal.client.api.ApiException;
+import dev.ordinal.client.api.ApiObjects;
+import dev.ordinal.client.api.Kind;
+import io.grpc.Status;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** The per-verb decisions, without a database: what is stored, logged and answered. */
+class WriteRulesTest {
+    private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+    private final WriteRules rules = new WriteRules(new Admission(), 10_000);
+    private final Map<ObjectKey, Object> state = new HashMap<>();
+    private long version = 100;
+
+    private WriteRules.Decision apply(Write write) {
+        WriteRules.Decision d = rules.decide(write, state::get, version + 1, NOW);
+        if (d.change() != WriteRules.Change.NONE) {
+            version++;
+            if (d.stored() == null) {
+                state.remove(write.key());
+            } else {
+                state.put(write.key(), d.stored());
+            }
+        }
+        return d;
+    }
+
+    private static ObjectKey pod(String name) {
+        return new ObjectKey(Kind.POD, "ns", name);
+    }
+
+    private Object createPod(String name, PodSpec.Builder spec) {
+        state.putIfAbsent(new ObjectKey(Kind.NAMESPACE, "", "ns"), ApiClient.namespace("ns"));
+        return apply(new Write.Create(pod(name), ApiClient.withPodSpec(ApiClient.pod("ns", name), spec))).stored();
+    }
+
+    @Test
+    void aSecondUpdateFromTheSameVersionConflictsAsIfSequential() {
+        Object created = createPod("a", PodSpec.newBuilder());
+        Object first = ApiObjects.withMeta(created, ApiObjects.meta(created).toBuilder().putLabels("x", "1").build());
+        Object second = ApiObjects.withMeta(created, ApiObjects.meta(created).toBuilder().putLabels("x", "2").build());
+        assertThat(apply(new Write.Update(pod("a"), first)).change()).isEqualTo(WriteRules.Change.MODIFIED);
+        ApiException e = catchThrowableOfType(ApiException.class, () -> apply(new Write.Update(pod("a"), second)));
+        assertThat(e.code()).isEqualTo(Status.Code.ABORTED);
+        assertThat(ApiObjects.meta(state.get(pod("a"))).getLabelsMap()).containsEntry("x", "1");
+    }
+
+    @Test
+    void aRefusedWriteConsumesNoVersion() {
+        createPod("a", PodSpec.newBuilder());
+        long before = version;
+        catchThrowableOfType(ApiException.class, () -> apply(new Write.Create(pod("a"), ApiClient.pod("ns", "a"))));
+        assertThat(version).isEqualTo(before);
+    }
+
+    @Test
+    void aBoundPodsGraceComesFromTheRequestThenTheSpecThenThirtySeconds() {
+        createPod("spec", PodSpec.newBuilder().setNodeName("n").setTerminationGracePeriodSeconds(45));
+        createPod("default", PodSpec.newBuilder().setNodeName("n"));
+        createPod("request", PodSpec.newBuilder().setNodeName("n").setTerminationGracePeriodSeconds(45));
+        assertThat(graceAfterDelete("spec", OptionalLong.empty())).isEqualTo(45);
+        assertThat(graceAfterDelete("default", OptionalLong.empty())).isEqualTo(30);
+        assertThat(graceAfterDelete("request", OptionalLong.of(3))).isEqualTo(3);
+        assertThat(ApiObjects.meta(state.get(pod("request"))).getDeletionTimestamp().getSeconds())
+                .isEqualTo(NOW.getEpochSecond() + 3);
+    }
+
+    private long graceAfterDelete(String name, OptionalLong grace) {
+        WriteRules.Decision d = apply(new Write.Delete(pod(name), "", "", grace, ""));
+        assertThat(d.result().removed()).isFalse();
+        return ApiObjects.meta(d.stored()).getDeletionGracePeriodSeconds();
+    }
+
+    @Test
+    void aRemovalLogsTheLastStateAtTheDeletionsVersion() {
+        createPod("gone", PodSpec.newBuilder());
+        WriteRules.Decision d = apply(new Write.Delete(pod("gone"), "", "", OptionalLong.empty(), ""));
+        assertThat(d.change()).isEqualTo(WriteRules.Change.DELETED);
+        assertThat(d.stored()).isNull();
+        assertThat(ApiObjects.resourceVersion(d.result().object())).isEqualTo(version);
+        assertThat(state).doesNotContainKey(pod("gone"));
+    }
+
+    @Test
+    void objectsOverTheSizeLimitAreRefused() {
+        state.put(new ObjectKey(Kind.NAMESPACE, "", "ns"), ApiClient.namespace("ns"));
+        Object big = ApiObjects.withMeta(ApiClient.pod("ns", "big"), ApiClient.meta("ns", "big").putAnnotations("a", "x".repeat(20_000)).build());
+        ApiException e = catchThrowableOfType(ApiException.class, () -> apply(new Write.Create(pod("big"), big)));
+        assertThat(e.reason()).isEqualTo("RequestEntityTooLarge");
+    }
+}
