@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(WatchTestProfile.class)
 class WatchGrpcTest {
     @Inject
-    ChangeLogWriter writer;
+    PodWriter writer;
 
     @Inject
     WatchCache cache;

@@ -40,7 +40,7 @@ class WatchResumeTest {
     ChangeLog changeLog;
 
     @Inject
-    ChangeLogWriter writer;
+    PodWriter writer;
 
     @Inject
     ApiServerConfig config;
