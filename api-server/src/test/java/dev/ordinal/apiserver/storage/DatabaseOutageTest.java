@@ -110,7 +110,7 @@ class DatabaseOutageTest {
     }
 
     private void admin(String sql) throws Exception {
-        PgConnectOptions options = PgConnectOptions.fromUri(System.getenv("KUBE_DB_URL"));
+        PgConnectOptions options = PostgresTestResource.adminConnectOptions();
         PgConnection.connect(vertx, options)
                 .compose(c -> c.query(sql).execute().eventually(() -> c.close()))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
