@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -55,16 +56,19 @@ public class PodWriter {
     /**
      * Creates pod {@code namespace/name}, or replaces its labels and then its phase (status, its own
      * verb), creating the namespace when needed; returns the resourceVersion of the change. The tests
-     * change labels or phase, never both at once, so each call is one change.
+     * change labels or phase, never both at once, so each call is one change; a call that changes
+     * nothing fails, because storage records no change for it.
      */
     public long put(String namespace, String name, Map<String, String> labels, String phase) {
         ensureNamespace(namespace);
+        AtomicLong before = new AtomicLong();
         return run(() -> store.get("Pod", namespace, name)
                 .onFailure(PodWriter::notFound).recoverWithNull()
                 .chain(current -> {
                     if (current == null) {
                         return store.create(pod(namespace, name, "", 0, labels, phase));
                     }
+                    before.set(ApiObjects.resourceVersion(current));
                     Pod pod = current.getPod();
                     Object relabelled = Kind.POD.wrap(pod.toBuilder()
                             .setMetadata(pod.getMetadata().toBuilder().clearLabels().putAllLabels(labels)).build());
@@ -73,7 +77,15 @@ public class PodWriter {
                             : store.updateStatus(Kind.POD.wrap(updated.getPod().toBuilder()
                                     .setStatus(updated.getPod().getStatus().toBuilder().setPhase(phase)).build())));
                 })
-                .map(ApiObjects::resourceVersion));
+                .map(written -> {
+                    long version = ApiObjects.resourceVersion(written);
+                    if (version <= before.get()) {
+                        // Storage keeps an unchanged object as it is; a test counting on a change would wait forever.
+                        throw new IllegalArgumentException("put of pod " + namespace + "/" + name
+                                + " changed nothing (same labels and phase): no change, no event");
+                    }
+                    return version;
+                }));
     }
 
     /** Deletes pod {@code namespace/name} at once (grace period 0); returns the deletion's resourceVersion. */
