@@ -3,6 +3,8 @@ package dev.ordinal.apiserver.watch;
 import dev.ordinal.api.v1.WatchEvent;
 import dev.ordinal.client.api.ApiException;
 import io.grpc.Status;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -27,6 +29,12 @@ final class TransportPacedSubscriber implements Flow.Subscriber<WatchEvent> {
     private final Consumer<Status.Code> ended;
     private final AtomicBoolean endReported = new AtomicBoolean();
     private volatile Flow.Subscription subscription;
+    /**
+     * The Vert.x context serving the call, when there is one. Every call on the response observer is
+     * made there: written from a fan-out thread, the last message of a burst could stay unflushed
+     * while the transport reported itself ready, so a caught-up client never received it.
+     */
+    private final Context callContext = Vertx.currentContext();
 
     TransportPacedSubscriber(StreamObserver<WatchEvent> observer, Consumer<Status.Code> ended) {
         this.observer = observer;
@@ -66,24 +74,39 @@ final class TransportPacedSubscriber implements Flow.Subscriber<WatchEvent> {
 
     @Override
     public void onNext(WatchEvent event) {
-        observer.onNext(event);
-        if (paced != null) {
-            outstanding.decrementAndGet();
-            requestIfReady();
-        }
+        onCallContext(() -> {
+            observer.onNext(event);
+            if (paced != null) {
+                outstanding.decrementAndGet();
+                requestIfReady();
+            }
+        });
     }
 
     @Override
     public void onError(Throwable t) {
         StatusRuntimeException error = t instanceof ApiException api ? api.toGrpc() : ApiException.internal("watch failed").toGrpc();
-        end(error.getStatus().getCode());
-        observer.onError(error);
+        onCallContext(() -> {
+            end(error.getStatus().getCode());
+            observer.onError(error);
+        });
     }
 
     @Override
     public void onComplete() {
-        end(Status.Code.OK);
-        observer.onCompleted();
+        onCallContext(() -> {
+            end(Status.Code.OK);
+            observer.onCompleted();
+        });
+    }
+
+    /** Runs on the call's context (in submission order, so events keep their order), or here without one. */
+    private void onCallContext(Runnable action) {
+        if (callContext == null || Vertx.currentContext() == callContext) {
+            action.run();
+        } else {
+            callContext.runOnContext(ignored -> action.run());
+        }
     }
 
     private void end(Status.Code code) {
