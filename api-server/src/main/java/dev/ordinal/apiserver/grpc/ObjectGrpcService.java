@@ -19,7 +19,6 @@ import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcService;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Uni;
 import java.util.Map;
@@ -87,70 +86,10 @@ public class ObjectGrpcService extends ObjectServiceGrpc.ObjectServiceImplBase {
     @Override
     public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
         Timer.Sample sample = Timer.start(registry);
-        ServerCallStreamObserver<WatchEvent> call = (ServerCallStreamObserver<WatchEvent>) out;
-        // The hub paces itself on the call's readiness, so the metric wrapper must stay a
-        // ServerCallStreamObserver and pass flow control through.
-        watchHub.watch(request, new ServerCallStreamObserver<>() {
-            @Override
-            public void onNext(WatchEvent event) {
-                call.onNext(event);
-            }
-
-            @Override
-            public void onError(Throwable failure) {
-                sample.stop(timer("watch", request.getKind(), codeOf(failure)));
-                call.onError(failure);
-            }
-
-            @Override
-            public void onCompleted() {
-                sample.stop(timer("watch", request.getKind(), "OK"));
-                call.onCompleted();
-            }
-
-            @Override
-            public boolean isCancelled() {
-                return call.isCancelled();
-            }
-
-            @Override
-            public void setOnCancelHandler(Runnable handler) {
-                call.setOnCancelHandler(() -> {
-                    sample.stop(timer("watch", request.getKind(), "CANCELLED"));
-                    handler.run();
-                });
-            }
-
-            @Override
-            public void setCompression(String compression) {
-                call.setCompression(compression);
-            }
-
-            @Override
-            public boolean isReady() {
-                return call.isReady();
-            }
-
-            @Override
-            public void setOnReadyHandler(Runnable handler) {
-                call.setOnReadyHandler(handler);
-            }
-
-            @Override
-            public void request(int count) {
-                call.request(count);
-            }
-
-            @Override
-            public void setMessageCompression(boolean enable) {
-                call.setMessageCompression(enable);
-            }
-
-            @Override
-            public void disableAutoInboundFlowControl() {
-                call.disableAutoInboundFlowControl();
-            }
-        });
+        // The hub gets the call's own observer: its pacing depends on the transport's readiness and
+        // onReady callbacks, which a delegating wrapper did not carry faithfully (a paced stream lost
+        // its last event); the metric is recorded from the hub's end-of-stream callback instead.
+        watchHub.watch(request, out, code -> sample.stop(timer("watch", request.getKind(), code.name())));
     }
 
     private static <T> void reply(StreamObserver<T> out, Uni<T> result) {

@@ -32,6 +32,7 @@ public class ChangeLogCompactor {
     private static final String FOLD = "DELETE FROM change_log c WHERE c.resource_version <= $1 AND (c.event_type = 3 OR EXISTS "
             + "(SELECT 1 FROM change_log n WHERE n.kind = c.kind AND n.namespace = c.namespace AND n.name = c.name "
             + "AND n.resource_version > c.resource_version AND n.resource_version <= $1))";
+    private static final String CLAMP = "SELECT least($1, current) FROM version_counter WHERE id = 1";
     private static final String ADVANCE = "UPDATE log_horizon SET compacted_through = greatest(compacted_through, $1) WHERE id = 1";
 
     private final Pool pool;
@@ -58,19 +59,27 @@ public class ChangeLogCompactor {
         }
     }
 
-    /** Compacts entries older than {@code retention}; completes with the number of entries removed (-1 when another instance is at it). */
+    /** Compacts the entries committed more than {@code retention} ago; completes with the number of entries removed. */
     public Uni<Integer> compact(Duration retention) {
-        return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_try_advisory_xact_lock($1)")
+        return pool.preparedQuery(CUTOFF).execute(Tuple.of(retention.toMillis() / 1000.0))
+                .map(rows -> rows.iterator().next().getLong(0))
+                .chain(this::compactThrough);
+    }
+
+    /**
+     * Compacts the log through {@code version} (at most the latest committed one): the one compaction
+     * step, for the periodic job and for an explicit request. With several instances they take turns
+     * on an advisory lock; the horizon only moves forward, so a turn that finds the work done is harmless.
+     * Completes with the number of entries removed.
+     */
+    public Uni<Integer> compactThrough(long version) {
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)")
                 .execute(Tuple.of(COMPACTION_LOCK_KEY))
-                .chain(locked -> {
-                    if (!locked.iterator().next().getBoolean(0)) {
-                        return Uni.createFrom().item(-1);
-                    }
-                    return conn.preparedQuery(CUTOFF).execute(Tuple.of(retention.toMillis() / 1000.0))
-                            .map(rows -> rows.iterator().next().getLong(0))
-                            .chain(cutoff -> conn.preparedQuery(FOLD).execute(Tuple.of(cutoff))
-                                    .chain(folded -> conn.preparedQuery(ADVANCE).execute(Tuple.of(cutoff))
-                                            .replaceWith(folded.rowCount())));
-                }));
+                // A horizon beyond the counter would claim that versions not yet written were compacted.
+                .chain(() -> conn.preparedQuery(CLAMP).execute(Tuple.of(version)))
+                .map(rows -> rows.iterator().next().getLong(0))
+                .chain(cutoff -> conn.preparedQuery(FOLD).execute(Tuple.of(cutoff))
+                        .chain(folded -> conn.preparedQuery(ADVANCE).execute(Tuple.of(cutoff))
+                                .replaceWith(folded.rowCount()))));
     }
 }

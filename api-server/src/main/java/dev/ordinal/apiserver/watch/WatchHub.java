@@ -155,7 +155,16 @@ public class WatchHub {
      * unbounded demand.
      */
     public void watch(WatchRequest request, io.grpc.stub.StreamObserver<WatchEvent> observer) {
-        watch(request).subscribe().withSubscriber(new TransportPacedSubscriber(observer));
+        watch(request, observer, code -> { });
+    }
+
+    /**
+     * {@link #watch(WatchRequest, io.grpc.stub.StreamObserver)}, telling {@code ended} once how the
+     * stream ended: OK, CANCELLED by the client, or the code of the error sent (for metrics).
+     */
+    public void watch(WatchRequest request, io.grpc.stub.StreamObserver<WatchEvent> observer,
+            java.util.function.Consumer<io.grpc.Status.Code> ended) {
+        watch(request).subscribe().withSubscriber(new TransportPacedSubscriber(observer, ended));
     }
 
     private static long parseVersion(String text) {

@@ -1,5 +1,6 @@
 package dev.ordinal.apiserver.storage;
 
+import dev.ordinal.api.v1.Container;
 import dev.ordinal.api.v1.Namespace;
 import dev.ordinal.api.v1.Object;
 import dev.ordinal.api.v1.ObjectMeta;
@@ -37,15 +38,19 @@ final class ApiClient implements AutoCloseable {
     static Object pod(String namespace, String name, Map<String, String> labels) {
         return Object.newBuilder().setPod(Pod.newBuilder()
                 .setMetadata(meta(namespace, name).putAllLabels(labels))
-                .setSpec(PodSpec.newBuilder().setRestartPolicy("Always"))).build();
+                // Admission requires at least one container with a name and an image.
+                .setSpec(PodSpec.newBuilder().setRestartPolicy("Always")
+                        .addContainers(Container.newBuilder().setName("main").setImage("nginx:1.27")))).build();
     }
 
     static Object pod(String namespace, String name) {
         return pod(namespace, name, Map.of());
     }
 
+    /** The pod with the fields set in {@code spec} set too (its containers kept, so it stays admissible). */
     static Object withPodSpec(Object pod, PodSpec.Builder spec) {
-        return Object.newBuilder().setPod(pod.getPod().toBuilder().setSpec(spec)).build();
+        return Object.newBuilder().setPod(pod.getPod().toBuilder().setSpec(pod.getPod().getSpec().toBuilder()
+                .mergeFrom(spec.build()))).build();
     }
 
     static Object withPodPhase(Object pod, String phase) {

@@ -4,9 +4,12 @@ import dev.ordinal.api.v1.CreateRequest;
 import dev.ordinal.api.v1.DeleteRequest;
 import dev.ordinal.api.v1.DeleteResponse;
 import dev.ordinal.api.v1.GetRequest;
+import dev.ordinal.api.v1.EnvVar;
+import dev.ordinal.api.v1.LabelSelector;
 import dev.ordinal.api.v1.Object;
 import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.api.v1.PodSpec;
+import dev.ordinal.api.v1.PodTemplateSpec;
 import dev.ordinal.api.v1.PodStatus;
 import dev.ordinal.api.v1.Preconditions;
 import dev.ordinal.api.v1.StatefulSet;
@@ -55,7 +58,12 @@ class ObjectLifecycleTest extends ApiServerTestBase {
     private static Object sts(String namespace, String name, int replicas) {
         return Object.newBuilder().setStatefulSet(StatefulSet.newBuilder()
                 .setMetadata(ApiClient.meta(namespace, name))
-                .setSpec(StatefulSetSpec.newBuilder().setReplicas(replicas).setServiceName(name))
+                .setSpec(StatefulSetSpec.newBuilder().setReplicas(replicas).setServiceName(name)
+                        // what admission requires: a selector matching the template's labels, a container
+                        .setSelector(LabelSelector.newBuilder().putMatchLabels("app", name))
+                        .setTemplate(PodTemplateSpec.newBuilder()
+                                .setMetadata(ObjectMeta.newBuilder().putLabels("app", name))
+                                .setSpec(ApiClient.pod(namespace, name).getPod().getSpec())))
                 .setStatus(StatefulSetStatus.newBuilder().setReplicas(7))).build();
     }
 
@@ -247,8 +255,12 @@ class ObjectLifecycleTest extends ApiServerTestBase {
         assertThat(emptyKind.getMessage()).startsWith("kind: Required value");
 
         String huge = "x".repeat(1_600_000);
-        ApiException tooLarge = ApiClient.failure(Status.Code.INVALID_ARGUMENT, () -> create(ApiObjects.withMeta(
-                ApiClient.pod("life-errors", "huge"), ApiClient.meta("life-errors", "huge").putAnnotations("blob", huge).build())));
+        // In an environment variable, which admission leaves unbounded (annotations have their own 256 KiB rule).
+        Object hugePod = ApiClient.pod("life-errors", "huge");
+        PodSpec.Builder hugeSpec = hugePod.getPod().getSpec().toBuilder();
+        hugeSpec.getContainersBuilder(0).addEnv(EnvVar.newBuilder().setName("BLOB").setValue(huge));
+        ApiException tooLarge = ApiClient.failure(Status.Code.INVALID_ARGUMENT, () -> create(Object.newBuilder()
+                .setPod(hugePod.getPod().toBuilder().setSpec(hugeSpec)).build()));
         assertThat(tooLarge.reason()).isEqualTo("RequestEntityTooLarge");
         assertThat(tooLarge.getMessage()).contains("over the limit of 1572864 bytes");
         ApiClient.failure(Status.Code.NOT_FOUND, () -> get("Pod", "life-errors", "huge"));

@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** The per-verb decisions, without a database: what is stored, logged and answered. */
 class WriteRulesTest {
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
-    private final WriteRules rules = new WriteRules(new Admission(), 10_000);
+    private final Admission admission = new Admission();
+    private final WriteRules rules = new WriteRules(admission, 10_000);
     private final Map<ObjectKey, Object> state = new HashMap<>();
     private long version = 100;
 
@@ -42,7 +43,9 @@ class WriteRulesTest {
 
     private Object createPod(String name, PodSpec.Builder spec) {
         state.putIfAbsent(new ObjectKey(Kind.NAMESPACE, "", "ns"), ApiClient.namespace("ns"));
-        return apply(new Write.Create(pod(name), ApiClient.withPodSpec(ApiClient.pod("ns", name), spec))).stored();
+        // Admitted first (validated and defaulted), as ObjectStore.create does before the batcher.
+        return apply(new Write.Create(pod(name), admission.admitCreate(ApiClient.withPodSpec(ApiClient.pod("ns", name), spec))))
+                .stored();
     }
 
     @Test

@@ -49,7 +49,7 @@ class WatchCacheTest {
     }
 
     private static ChangeEvent entry(long rv, WatchEvent.Type type) {
-        Object pod = ChangeLogWriter.pod("ns", "p", "u", rv, Map.of(), "Running");
+        Object pod = PodWriter.pod("ns", "p", "u", rv, Map.of(), "Running");
         return new ChangeEvent(rv, type, new ObjectKey(Kind.POD, "ns", "p"), pod, null, false, 0);
     }
 }

@@ -21,7 +21,7 @@ class WatchFilterTest {
 
     @Test
     void otherKindsAndNamespacesAreInvisible() {
-        Object pod = ChangeLogWriter.pod("other", "p", "u", 5, labels("app", "web"), "Running");
+        Object pod = PodWriter.pod("other", "p", "u", 5, labels("app", "web"), "Running");
         ChangeEvent elsewhere = new ChangeEvent(5, WatchEvent.Type.ADDED, new ObjectKey(Kind.POD, "other", "p"), pod,
                 null, true, 0);
         assertThat(web.toWatchEvent(elsewhere)).isNull();
@@ -75,6 +75,6 @@ class WatchFilterTest {
     }
 
     private static Object pod(long rv, String app) {
-        return ChangeLogWriter.pod("ns", "p", "u", rv, Map.of("app", app), "Running");
+        return PodWriter.pod("ns", "p", "u", rv, Map.of("app", app), "Running");
     }
 }

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(WatchTestProfile.class)
 class WatchGrpcTest {
     @Inject
-    ChangeLogWriter writer;
+    PodWriter writer;
 
     @Inject
     WatchCache cache;
@@ -134,6 +134,7 @@ class WatchGrpcTest {
             Iterator<WatchEvent> fast = call.call(() -> stub().watch(WatchTesting.from(ns, start)));
             double deliveredBefore = delivered();
             for (int i = 0; i < writes; i++) {
+                bulky.put("write", Integer.toString(i)); // storage keeps an unchanged object as it is: no event
                 writer.put(ns, "p" + (i % 5), bulky, "Running");
             }
             List<Long> expected = writer.versions(ns, start);

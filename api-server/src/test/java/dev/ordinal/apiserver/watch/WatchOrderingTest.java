@@ -40,7 +40,7 @@ class WatchOrderingTest {
     WatchCache cache;
 
     @Inject
-    ChangeLogWriter writer;
+    PodWriter writer;
 
     @Test
     void everyWatcherSeesEveryCommittedChangeExactlyOnceInOrder() throws Exception {

@@ -30,6 +30,8 @@ class WatchResumeTest {
     /** More writes than the ring holds, so part of every catch-up comes from the change_log table. */
     private static final int BEYOND_RING = WatchTestProfile.RING + 44;
 
+    private final java.util.concurrent.atomic.AtomicInteger serial = new java.util.concurrent.atomic.AtomicInteger();
+
     @Inject
     WatchHub hub;
 
@@ -40,7 +42,7 @@ class WatchResumeTest {
     ChangeLog changeLog;
 
     @Inject
-    ChangeLogWriter writer;
+    PodWriter writer;
 
     @Inject
     ApiServerConfig config;
@@ -209,7 +211,8 @@ class WatchResumeTest {
 
     private void writeMany(String ns, int count) {
         for (int i = 0; i < count; i++) {
-            writer.put(ns, "p" + (i % 7), labels("n", Integer.toString(i)), "Running");
+            // A label no earlier write used, so every put is a change (storage keeps an unchanged object as it is).
+            writer.put(ns, "p" + (i % 7), labels("n", Integer.toString(serial.incrementAndGet())), "Running");
         }
     }
 }

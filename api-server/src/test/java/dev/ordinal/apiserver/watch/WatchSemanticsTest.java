@@ -36,7 +36,7 @@ class WatchSemanticsTest {
     WatchCache cache;
 
     @Inject
-    ChangeLogWriter writer;
+    PodWriter writer;
 
     @Inject
     MeterRegistry registry;

@@ -23,7 +23,7 @@ final class WatchTesting {
 
     static WatchRequest from(String namespace, long version) {
         if (version == 0) {
-            throw new IllegalArgumentException("version 0 means \"now\"; the test schema seeds one write");
+            throw new IllegalArgumentException("version 0 means \"now\"; storage starts with the system namespaces written");
         }
         return pods(namespace).setResourceVersion(Long.toString(version)).build();
     }
