@@ -22,6 +22,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -93,8 +94,12 @@ public class WriteBatcher {
     private final DistributionSummary batchSizes;
     private final Timer commitLatency;
 
-    public WriteBatcher(Pool pool, Admission admission, ApiServerConfig config, MeterRegistry registry) {
+    private final Event<CommittedChanges> committed;
+
+    public WriteBatcher(Pool pool, Admission admission, ApiServerConfig config, MeterRegistry registry,
+            Event<CommittedChanges> committed) {
         this.pool = pool;
+        this.committed = committed;
         this.batchSizes = DistributionSummary.builder("ordinal.apiserver.write.batch.size")
                 .description("Writes per group-commit transaction").register(registry);
         this.commitLatency = Timer.builder("ordinal.apiserver.write.batch.duration")
@@ -157,13 +162,33 @@ public class WriteBatcher {
                     })
                     .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull());
         }).subscribe().with(
-                plan -> finish(drained.get(), plan, null),
+                plan -> {
+                    announce(plan);
+                    finish(drained.get(), plan, null);
+                },
                 failure -> {
                     // Could not even lock (database unreachable): answer the waiting writes now rather
                     // than retrying in a loop; their callers retry on UNAVAILABLE.
                     drained.compareAndSet(null, drain());
                     finish(drained.get(), null, failure);
                 });
+    }
+
+    /** Hands a committed transaction's changes to in-process listeners (the watch cache). */
+    private void announce(Plan plan) {
+        if (plan == null || plan.log().isEmpty()) {
+            return;
+        }
+        List<CommittedChanges.Change> changes = new ArrayList<>(plan.log().size());
+        for (LogEntry e : plan.log()) {
+            changes.add(new CommittedChanges.Change(e.change().watchType(), e.key(), e.object()));
+        }
+        try {
+            committed.fire(new CommittedChanges(plan.base() + 1, List.copyOf(changes)));
+        } catch (RuntimeException e) {
+            // The tail reads the same changes from the log; a listener failure must not fail the writes.
+            LOG.warnf("in-process delivery of committed changes failed: %s", e.getMessage());
+        }
     }
 
     private List<Pending> drain() {

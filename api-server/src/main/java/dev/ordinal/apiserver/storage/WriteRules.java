@@ -44,6 +44,11 @@ public final class WriteRules {
         Change(int code) {
             this.code = (short) code;
         }
+
+        /** The watch event type this change is delivered as (its number is the change_log code). */
+        public dev.ordinal.api.v1.WatchEvent.Type watchType() {
+            return dev.ordinal.api.v1.WatchEvent.Type.forNumber(code);
+        }
     }
 
     /**

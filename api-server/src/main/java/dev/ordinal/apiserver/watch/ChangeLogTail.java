@@ -1,6 +1,7 @@
 package dev.ordinal.apiserver.watch;
 
 import dev.ordinal.apiserver.ApiServerConfig;
+import dev.ordinal.apiserver.storage.CommittedChanges;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -88,6 +89,43 @@ public class ChangeLogTail {
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // shutting down
             }
+        }
+    }
+
+    /**
+     * Applies changes this instance has just committed without reading them back, when they follow
+     * the cache's head; otherwise (another instance wrote in between, or transactions finished out of
+     * order) it falls back to reading the log. Runs on the tail thread like every other apply.
+     */
+    void onCommitted(@Observes CommittedChanges committed) {
+        if (stopped) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        try {
+            thread.execute(() -> {
+                if (!cache.ready()) {
+                    return;
+                }
+                long head = cache.head();
+                long last = committed.firstVersion() + committed.changes().size() - 1;
+                if (last <= head) {
+                    return; // already read from the log
+                }
+                if (committed.firstVersion() != head + 1) {
+                    catchUp();
+                    return;
+                }
+                List<ChangeEvent> events = new java.util.ArrayList<>(committed.changes().size());
+                long version = committed.firstVersion();
+                for (CommittedChanges.Change c : committed.changes()) {
+                    events.add(new ChangeEvent(version++, c.type(), c.key(), c.object(), null, false, now));
+                }
+                cache.apply(events);
+                lastApplyDelayMillis = Math.max(0, System.currentTimeMillis() - now);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ordinal.apiserver.watch;
 
+import dev.ordinal.apiserver.storage.ObjectKey;
 import dev.ordinal.api.v1.Object;
 import dev.ordinal.api.v1.WatchEvent;
 import dev.ordinal.api.v1.WatchRequest;

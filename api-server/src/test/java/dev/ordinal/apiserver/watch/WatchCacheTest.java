@@ -1,5 +1,6 @@
 package dev.ordinal.apiserver.watch;
 
+import dev.ordinal.apiserver.storage.ObjectKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ordinal.api.v1.Object;

@@ -1,5 +1,6 @@
 package dev.ordinal.apiserver.watch;
 
+import dev.ordinal.apiserver.storage.ObjectKey;
 import static dev.ordinal.apiserver.watch.WatchTesting.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
