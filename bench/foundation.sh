@@ -64,6 +64,7 @@ pg_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/pgbench.log" | head -1)
 cp="bench/target/classes:bench/target/lib/*"
 run_bench() { java -cp "$cp" dev.ordinal.bench.FoundationBench --target "127.0.0.1:$api_port" "$@"; }
 create_line=$(run_bench --mode create --seconds "$seconds" --inflight 64 | tee "$out/create.txt" | tail -1)
+create256_line=$(run_bench --mode create --seconds "$seconds" --inflight 256 | tee "$out/create256.txt" | tail -1)
 watch1_line=$(run_bench --mode watch --watchers 1 --events 3000 --rate 300 | tee "$out/watch1.txt" | tail -1)
 watch100_line=$(run_bench --mode watch --watchers 100 --events 1000 --rate 100 | tee "$out/watch100.txt" | tail -1)
 
@@ -80,7 +81,9 @@ wait "$idle_pid" || true
 
 field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 creates=$(field "$create_line" creates_per_second)
+creates256=$(field "$create256_line" creates_per_second)
 ratio=$(python3 -c "print(f'{float($creates)/float($pg_tps):.2f}')")
+ratio256=$(python3 -c "print(f'{float($creates256)/float($pg_tps):.2f}')")
 idle_mib=$(python3 -c "print(f'{($heap_idle_kb-$heap_before_kb)/1024:.1f}')")
 
 if [ -n "$apidb" ]; then
@@ -94,7 +97,8 @@ Database: $db_label. Command: \`bench/foundation.sh\`. Raw output: \`${out#$root
 
 | figure | Ordinal | reference (same run) | ratio / target |
 |---|---|---|---|
-| creates/s (64 in flight, ${seconds} s) | $creates | pgbench simple-update, 8 clients: $pg_tps tps | $ratio× (target ≥ 1.0×) |
+| creates/s (64 requests in flight, ${seconds} s) | $creates | pgbench simple-update, 8 clients: $pg_tps tps | $ratio× (target ≥ 1.0×) |
+| creates/s (256 requests in flight, ${seconds} s) | $creates256 | the same pgbench figure | $ratio256× (target ≥ 1.0×) |
 | watch delivery, 1 watcher (p50 / p99 ms) | $(field "$watch1_line" p50_ms) / $(field "$watch1_line" p99_ms) | — | p99 target < 50 ms |
 | watch delivery, 100 watchers (p50 / p99 ms) | $(field "$watch100_line" p50_ms) / $(field "$watch100_line" p99_ms) | — | p99 target < 50 ms |
 | heap for 1,000 idle watches (MiB) | $idle_mib | — | target ≤ 100 MiB |

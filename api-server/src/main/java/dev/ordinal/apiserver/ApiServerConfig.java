@@ -32,7 +32,7 @@ public interface ApiServerConfig {
         int maxObjectBytes();
 
         /** Group-commit transactions open at once per instance (they still commit one after another). */
-        @WithDefault("2")
+        @WithDefault("8")
         int maxInFlightBatches();
 
         /** How often the change log is compacted (entries older than log-retention removed). */
