@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 class WatchAcrossStorageTest {
     private ManagedChannel channel;
     private ObjectServiceGrpc.ObjectServiceBlockingStub api;
-    private final List<Collector> watches = new ArrayList<>();
+    private final List<GrpcWatchRecorder> watches = new ArrayList<>();
 
     @BeforeEach
     void connect() {
@@ -64,8 +64,8 @@ class WatchAcrossStorageTest {
         String ns = "across";
         api.create(CreateRequest.newBuilder().setObject(Object.newBuilder().setNamespace(Namespace.newBuilder()
                 .setMetadata(ObjectMeta.newBuilder().setName(ns)))).build());
-        Collector everyPod = watch(WatchRequest.newBuilder().setKind("Pod").setNamespace(ns).build());
-        Collector web = watch(WatchRequest.newBuilder().setKind("Pod").setNamespace(ns).setLabelSelector("app=web").build());
+        GrpcWatchRecorder everyPod = watch(WatchRequest.newBuilder().setKind("Pod").setNamespace(ns).build());
+        GrpcWatchRecorder web = watch(WatchRequest.newBuilder().setKind("Pod").setNamespace(ns).setLabelSelector("app=web").build());
         // Both streams have sent their (empty) initial state: every later write must reach them.
         await().atMost(DEADLINE).until(() -> everyPod.initialStateSent() && web.initialStateSent());
 
@@ -107,7 +107,7 @@ class WatchAcrossStorageTest {
                 .isEqualTo(stoppedMatching.getResourceVersion());
 
         // A client that saw up to the relabel resumes from there and gets exactly the rest.
-        Collector resumed = watch(WatchRequest.newBuilder().setKind("Pod").setNamespace(ns)
+        GrpcWatchRecorder resumed = watch(WatchRequest.newBuilder().setKind("Pod").setNamespace(ns)
                 .setResourceVersion(Long.toString(ApiObjects.resourceVersion(relabelled))).build());
         await().atMost(DEADLINE).until(() -> resumed.changes().size() >= 5);
         assertThat(resumed.changes()).extracting(WatchEvent::getObject).containsExactlyElementsOf(written.subList(2, 7));
@@ -136,52 +136,10 @@ class WatchAcrossStorageTest {
                 .clearLabels().putAllLabels(WatchTesting.labels(keyValues)))).build();
     }
 
-    private Collector watch(WatchRequest request) {
-        Collector collector = new Collector();
+    private GrpcWatchRecorder watch(WatchRequest request) {
+        GrpcWatchRecorder collector = GrpcWatchRecorder.reading();
         ObjectServiceGrpc.newStub(channel).watch(request, collector);
         watches.add(collector);
         return collector;
-    }
-
-    /** Collects a watch stream's events as they arrive. */
-    static final class Collector implements ClientResponseObserver<WatchRequest, WatchEvent> {
-        final List<WatchEvent> events = new CopyOnWriteArrayList<>();
-        volatile ClientCallStreamObserver<WatchRequest> call;
-        volatile Throwable failure;
-
-        boolean initialStateSent() {
-            return events.stream().anyMatch(WatchEvent::getInitialEventsEnd);
-        }
-
-        /** Object events after the initial state (bookmarks left out). */
-        List<WatchEvent> changes() {
-            List<WatchEvent> all = new ArrayList<>(events);
-            int end = 0;
-            for (int i = 0; i < all.size(); i++) {
-                if (all.get(i).getInitialEventsEnd()) {
-                    end = i + 1;
-                }
-            }
-            return all.subList(end, all.size()).stream().filter(e -> e.getType() != WatchEvent.Type.BOOKMARK).toList();
-        }
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
-            call = requestStream;
-        }
-
-        @Override
-        public void onNext(WatchEvent event) {
-            events.add(event);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            failure = t;
-        }
-
-        @Override
-        public void onCompleted() {
-        }
     }
 }

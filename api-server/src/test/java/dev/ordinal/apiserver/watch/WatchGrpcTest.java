@@ -123,7 +123,7 @@ class WatchGrpcTest {
     void clientThatStopsReadingHoldsBackNobodyAndCatchesUpLater() {
         String ns = "grpc-slow";
         long start = writer.current();
-        ManualReader slow = new ManualReader();
+        GrpcWatchRecorder slow = GrpcWatchRecorder.manual();
         ObjectServiceGrpc.newStub(channel).watch(WatchTesting.from(ns, start), slow);
         int writes = WatchTestProfile.RING * 2;
         Map<String, String> bulky = new java.util.TreeMap<>();
@@ -159,32 +159,6 @@ class WatchGrpcTest {
         }
     }
 
-    /** A gRPC client that reads only what it explicitly asks for (manual flow control). */
-    static final class ManualReader implements ClientResponseObserver<WatchRequest, WatchEvent> {
-        final List<WatchEvent> events = new CopyOnWriteArrayList<>();
-        volatile ClientCallStreamObserver<WatchRequest> call;
-        volatile Throwable failure;
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
-            call = requestStream;
-            requestStream.disableAutoRequestWithInitial(1);
-        }
-
-        @Override
-        public void onNext(WatchEvent event) {
-            events.add(event);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            failure = t;
-        }
-
-        @Override
-        public void onCompleted() {
-        }
-    }
 
     @Test
     void prometheusExposesWatchMetrics() {
