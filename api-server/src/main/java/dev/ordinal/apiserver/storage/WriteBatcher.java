@@ -60,7 +60,13 @@ public class WriteBatcher {
     private static final String LOCK_COUNTER = "SELECT current FROM version_counter WHERE id = 1 FOR UPDATE";
     private static final String LOAD = "SELECT kind, namespace, name, data FROM objects WHERE (kind, namespace, name) IN "
             + "(SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))";
-    private static final String ADVANCE_COUNTER = "UPDATE version_counter SET current = current + $1 WHERE id = 1 RETURNING current";
+    /**
+     * Advances the counter; the division fails (and aborts the transaction, so its COMMIT becomes a
+     * rollback) if the counter is not where this transaction's lock said it was — an invariant
+     * breach must not commit writes whose callers are told they failed.
+     */
+    private static final String ADVANCE_COUNTER = "UPDATE version_counter SET current = current + $1 WHERE id = 1 "
+            + "RETURNING current, 1 / (CASE WHEN current = $2 THEN 1 ELSE 0 END)";
     private static final String UPSERT = "INSERT INTO objects (kind, namespace, name, uid, resource_version, labels, node_name, phase, data) "
             + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (kind, namespace, name) DO UPDATE SET "
             + "uid = EXCLUDED.uid, resource_version = EXCLUDED.resource_version, labels = EXCLUDED.labels, "
@@ -167,9 +173,13 @@ public class WriteBatcher {
                     finish(drained.get(), plan, null);
                 },
                 failure -> {
-                    // Could not even lock (database unreachable): answer the waiting writes now rather
-                    // than retrying in a loop; their callers retry on UNAVAILABLE.
-                    drained.compareAndSet(null, drain());
+                    // A failure before the lock was granted (database unreachable) answers the writes
+                    // waiting now, rather than retrying in a loop; their callers retry on UNAVAILABLE.
+                    // After this transaction drained its batch, draining again would take (and drop)
+                    // writes meant for the next transaction.
+                    if (drained.get() == null) {
+                        drained.set(drain());
+                    }
                     finish(drained.get(), null, failure);
                 });
     }
@@ -294,13 +304,7 @@ public class WriteBatcher {
         });
         // All statements are sent at once (the connection pipelines them): one round trip for the lot.
         List<Uni<?>> statements = new ArrayList<>();
-        statements.add(conn.preparedQuery(ADVANCE_COUNTER).execute(Tuple.of(plan.log().size()))
-                .invoke(rows -> {
-                    long current = rows.iterator().next().getLong(0);
-                    if (current != last) {
-                        throw new IllegalStateException("version counter moved under its lock: " + current + " != " + last);
-                    }
-                }));
+        statements.add(conn.preparedQuery(ADVANCE_COUNTER).execute(Tuple.of(plan.log().size(), last)));
         if (!upserts.isEmpty()) {
             statements.add(conn.preparedQuery(UPSERT).executeBatch(upserts));
         }

@@ -206,7 +206,11 @@ public final class WriteRules {
 
         Timestamp nowTs = timestamp(now);
         Pod pod = kind == Kind.POD ? old.getPod() : null;
-        if (pod != null && !pod.getSpec().getNodeName().isEmpty()) {
+        // Kubernetes' CheckGracefulDelete: a pod that never reached a node, or whose containers have
+        // all finished (Succeeded/Failed), has nothing left to stop and goes at once.
+        boolean finished = pod != null && ("Succeeded".equals(pod.getStatus().getPhase())
+                || "Failed".equals(pod.getStatus().getPhase()));
+        if (pod != null && !pod.getSpec().getNodeName().isEmpty() && !finished) {
             long grace = d.gracePeriodSeconds().isPresent() ? d.gracePeriodSeconds().getAsLong()
                     : pod.getSpec().hasTerminationGracePeriodSeconds()
                             ? pod.getSpec().getTerminationGracePeriodSeconds() : DEFAULT_POD_GRACE_SECONDS;

@@ -86,6 +86,20 @@ class WriteRulesTest {
     }
 
     @Test
+    void aBoundPodWhoseContainersFinishedIsRemovedAtOnce() {
+        for (String phase : new String[] {"Succeeded", "Failed"}) {
+            String name = phase.toLowerCase(java.util.Locale.ROOT);
+            Object created = createPod(name, PodSpec.newBuilder().setNodeName("n"));
+            Object finished = created.toBuilder().setPod(created.getPod().toBuilder()
+                    .setStatus(created.getPod().getStatus().toBuilder().setPhase(phase))).build();
+            state.put(pod(name), finished);
+            WriteRules.Decision d = apply(new Write.Delete(pod(name), "", "", OptionalLong.empty(), ""));
+            assertThat(d.result().removed()).as(phase).isTrue();
+            assertThat(state).doesNotContainKey(pod(name));
+        }
+    }
+
+    @Test
     void aRemovalLogsTheLastStateAtTheDeletionsVersion() {
         createPod("gone", PodSpec.newBuilder());
         WriteRules.Decision d = apply(new Write.Delete(pod("gone"), "", "", OptionalLong.empty(), ""));
