@@ -2,6 +2,7 @@ package dev.ordinal.apiserver;
 
 import dev.ordinal.apiserver.embedded.EmbeddedPostgres;
 import dev.ordinal.apiserver.embedded.EmbeddedPostgresException;
+import io.quarkus.runtime.Application;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -54,9 +55,14 @@ public class ApiServerMain {
 
         CountDownLatch quarkusStopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // Stop PostgreSQL only after Quarkus has stopped, so it closes its connections first. On a
+            // signal, Quarkus stops from its own shutdown hook and Quarkus.run never returns to main,
+            // so the application's state is watched too, not only the end of Quarkus.run.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             try {
-                // Stop PostgreSQL only after Quarkus has closed its connections, so shutdown logs no database errors.
-                quarkusStopped.await(30, TimeUnit.SECONDS);
+                while (quarkusStopped.getCount() > 0 && quarkusRunning() && System.nanoTime() < deadline) {
+                    quarkusStopped.await(20, TimeUnit.MILLISECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -67,6 +73,11 @@ public class ApiServerMain {
         } finally {
             quarkusStopped.countDown();
         }
+    }
+
+    private static boolean quarkusRunning() {
+        Application app = Application.currentApplication();
+        return app == null || app.isStarted();
     }
 
     /**

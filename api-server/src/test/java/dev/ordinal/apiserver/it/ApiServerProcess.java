@@ -24,6 +24,7 @@ final class ApiServerProcess implements AutoCloseable {
     private final Path log;
     private Process process;
 
+    /** @param databaseUrl KUBE_DB_URL for the process; null to let it start its embedded PostgreSQL */
     ApiServerProcess(String databaseUrl, Map<String, String> extraEnv) throws IOException {
         this.databaseUrl = databaseUrl;
         this.extraEnv = extraEnv;
@@ -49,7 +50,11 @@ final class ApiServerProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().put("KUBE_DB_URL", databaseUrl);
+        if (databaseUrl == null) {
+            pb.environment().remove("KUBE_DB_URL"); // the api-server starts its embedded PostgreSQL
+        } else {
+            pb.environment().put("KUBE_DB_URL", databaseUrl);
+        }
         pb.environment().put("ORDINAL_API_SERVER_HTTP_PORT", Integer.toString(port));
         pb.environment().putAll(extraEnv);
         process = pb.start();
@@ -75,14 +80,20 @@ final class ApiServerProcess implements AutoCloseable {
         }
     }
 
-    /** Stops the process as an operator would (SIGTERM) and waits for it to exit. */
-    void stop() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+    /**
+     * Stops the process as an operator would (SIGTERM) and waits for it to exit; kills it if it has not
+     * exited after 30 s. Returns whether it exited by itself.
+     */
+    boolean stop() throws InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return true;
         }
+        process.destroy();
+        if (process.waitFor(30, TimeUnit.SECONDS)) {
+            return true;
+        }
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return false;
     }
 
     @Override

@@ -194,6 +194,25 @@ class ApiServerProcessIT {
     }
 
     @Test
+    void sigtermStopsTheApiServerAndItsEmbeddedPostgres() throws Exception {
+        java.nio.file.Path dataDir = java.nio.file.Files.createTempDirectory("ordinal-it-pg").resolve("postgres");
+        // PostgreSQL may run as an unprivileged user (when the tests run as root): it must reach the directory.
+        java.nio.file.Files.setPosixFilePermissions(dataDir.getParent(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        ApiServerProcess server = new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dataDir.toString()));
+        try (server) {
+            server.start();
+            assertThat(dataDir.resolve("postmaster.pid")).exists();
+            try (OrdinalClient client = OrdinalClient.connect(server.target())) {
+                client.resources(Pod.class).create(pod("on-embedded"));
+            }
+            assertThat(server.stop()).as("exited by itself after SIGTERM").isTrue();
+            // pg_ctl removes postmaster.pid once the server has shut down.
+            assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+        }
+    }
+
+    @Test
     void reflectionLetsGenericToolsDiscoverTheApi() throws Exception {
         try (ApiServerProcess server = new ApiServerProcess(freshDatabase(), Map.of()).start()) {
             io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(server.target()).usePlaintext().build();
