@@ -12,6 +12,7 @@ import dev.ordinal.apiserver.admission.Admission;
 import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import dev.ordinal.client.api.Kind;
+import dev.ordinal.client.api.Times;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -105,7 +106,7 @@ public final class WriteRules {
                 .setName(key.name())
                 .setNamespace(key.namespace())
                 .setUid(UUID.randomUUID().toString())
-                .setCreationTimestamp(timestamp(now))
+                .setCreationTimestamp(Times.timestamp(now))
                 .setResourceVersion(Long.toString(version))
                 .setGeneration(ApiObjects.hasSpec(kind) ? 1 : 0)
                 .clearDeletionTimestamp()
@@ -204,7 +205,7 @@ public final class WriteRules {
         Object target = ApiObjects.withMeta(old, meta.build());
         boolean held = meta.getFinalizersCount() > 0 || namespaceFinalizers(target) > 0;
 
-        Timestamp nowTs = timestamp(now);
+        Timestamp nowTs = Times.timestamp(now);
         Pod pod = kind == Kind.POD ? old.getPod() : null;
         // Kubernetes' CheckGracefulDelete: a pod that never reached a node, or whose containers have
         // all finished (Succeeded/Failed), has nothing left to stop and goes at once.
@@ -216,9 +217,9 @@ public final class WriteRules {
                             ? pod.getSpec().getTerminationGracePeriodSeconds() : DEFAULT_POD_GRACE_SECONDS;
             grace = Math.max(0, grace);
             if (grace > 0 || held) {
-                Timestamp deadline = timestamp(now.plusSeconds(grace));
+                Timestamp deadline = Times.timestamp(now.plusSeconds(grace));
                 // A repeated delete may shorten the grace period, never lengthen it (Kubernetes' rule).
-                if (!stored.hasDeletionTimestamp() || compare(deadline, stored.getDeletionTimestamp()) < 0) {
+                if (!stored.hasDeletionTimestamp() || Times.compare(deadline, stored.getDeletionTimestamp()) < 0) {
                     meta.setDeletionTimestamp(deadline).setDeletionGracePeriodSeconds(grace);
                 }
                 return keep(old, meta, version);
@@ -357,12 +358,4 @@ public final class WriteRules {
                 .setResourceVersion(Long.toString(version)).build());
     }
 
-    static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
-    }
-
-    private static int compare(Timestamp a, Timestamp b) {
-        int bySeconds = Long.compare(a.getSeconds(), b.getSeconds());
-        return bySeconds != 0 ? bySeconds : Integer.compare(a.getNanos(), b.getNanos());
-    }
 }

@@ -17,9 +17,6 @@ import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.informer.ResourceEventHandler;
 import dev.ordinal.client.informer.SharedIndexInformer;
 import dev.ordinal.client.informer.SharedInformerFactory;
-import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.PgConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -38,7 +34,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,20 +42,11 @@ import org.junit.jupiter.api.Test;
  * position to be compacted away relisting and converging.
  */
 class ApiServerProcessIT {
-    private static Vertx vertx;
     private static final List<String> databases = new ArrayList<>();
 
-    @BeforeAll
-    static void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
     @AfterAll
-    static void dropDatabases() throws Exception {
-        for (String db : databases) {
-            sql("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-        }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    static void dropDatabases() {
+        databases.forEach(PostgresTestResource::dropDatabase);
     }
 
     @Test
@@ -321,17 +307,9 @@ class ApiServerProcessIT {
                 .build();
     }
 
-    private static String freshDatabase() throws Exception {
-        String db = "ordinal_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        sql("CREATE DATABASE " + db);
+    private static String freshDatabase() {
+        String db = PostgresTestResource.createDatabase("ordinal_it_");
         databases.add(db);
-        PgConnectOptions admin = PostgresTestResource.adminConnectOptions();
-        return "postgresql://" + admin.getUser() + "@" + admin.getHost() + ":" + admin.getPort() + "/" + db;
-    }
-
-    private static void sql(String statement) throws Exception {
-        PgConnection.connect(vertx, PostgresTestResource.adminConnectOptions())
-                .compose(c -> c.query(statement).execute().eventually(() -> c.close()))
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return PostgresTestResource.databaseUrl(db);
     }
 }

@@ -37,8 +37,7 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
     @Override
     public Map<String, String> start() {
         PgConnectOptions admin = adminConnectOptions();
-        database = "ordinal_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        execute(admin, "CREATE DATABASE " + database);
+        database = createDatabase("ordinal_test_");
         System.setProperty(DATABASE_PROPERTY, database);
         PgConnectOptions test = new PgConnectOptions(admin).setDatabase(database);
         Map<String, String> config = new HashMap<>(Map.of("quarkus.datasource.reactive.url", url(test),
@@ -55,9 +54,26 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
             return;
         }
         embeddedServer().filter(server -> !server.isRunning()).ifPresent(EmbeddedPostgres::restart);
-        execute(adminConnectOptions(), "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        dropDatabase(database);
         System.clearProperty(DATABASE_PROPERTY);
         database = null;
+    }
+
+    /** Creates an empty database named {@code prefix} + a random suffix on the test server; returns its name. */
+    public static String createDatabase(String prefix) {
+        String name = prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        execute(adminConnectOptions(), "CREATE DATABASE " + name);
+        return name;
+    }
+
+    /** Drops a database of the test server, closing its connections first. */
+    public static void dropDatabase(String name) {
+        execute(adminConnectOptions(), "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+
+    /** The {@code postgresql://user@host:port/database} URL (KUBE_DB_URL's form) of a database of the test server. */
+    public static String databaseUrl(String name) {
+        return url(new PgConnectOptions(adminConnectOptions()).setDatabase(name));
     }
 
     /**

@@ -1,14 +1,13 @@
 package dev.ordinal.client.leaderelection;
 
-import com.google.protobuf.Timestamp;
 import dev.ordinal.api.v1.Lease;
 import dev.ordinal.api.v1.LeaseSpec;
 import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.Resources;
 import dev.ordinal.client.api.ApiException;
+import dev.ordinal.client.api.Times;
 import io.grpc.Status;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -75,8 +74,8 @@ public final class LeaseLock {
 
     static LeaderElectionRecord toRecord(LeaseSpec spec) {
         return new LeaderElectionRecord(spec.getHolderIdentity(), spec.getLeaseDurationSeconds(),
-                spec.hasAcquireTime() ? toInstant(spec.getAcquireTime()) : null,
-                spec.hasRenewTime() ? toInstant(spec.getRenewTime()) : null, spec.getLeaseTransitions());
+                spec.hasAcquireTime() ? Times.instant(spec.getAcquireTime()) : null,
+                spec.hasRenewTime() ? Times.instant(spec.getRenewTime()) : null, spec.getLeaseTransitions());
     }
 
     private static LeaseSpec toSpec(LeaderElectionRecord r) {
@@ -85,19 +84,11 @@ public final class LeaseLock {
                 .setLeaseDurationSeconds(r.leaseDurationSeconds())
                 .setLeaseTransitions(r.leaderTransitions());
         if (r.acquireTime() != null) {
-            b.setAcquireTime(toTimestamp(r.acquireTime()));
+            b.setAcquireTime(Times.timestamp(r.acquireTime()));
         }
         if (r.renewTime() != null) {
-            b.setRenewTime(toTimestamp(r.renewTime()));
+            b.setRenewTime(Times.timestamp(r.renewTime()));
         }
         return b.build();
-    }
-
-    private static Instant toInstant(Timestamp t) {
-        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
-    }
-
-    private static Timestamp toTimestamp(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 }

@@ -21,6 +21,7 @@ import dev.ordinal.client.api.FieldSelector;
 import dev.ordinal.client.api.Kind;
 import dev.ordinal.client.api.LabelSelectors;
 import dev.ordinal.client.api.Names;
+import dev.ordinal.client.api.Times;
 import dev.ordinal.client.time.Clock;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -30,7 +31,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -598,8 +598,7 @@ public final class FakeApi extends ObjectServiceGrpc.ObjectServiceImplBase imple
     }
 
     private Timestamp now() {
-        Instant t = clock.now();
-        return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+        return Times.timestamp(clock.now());
     }
 
     private void admit(Verb verb, Kind kind) {
