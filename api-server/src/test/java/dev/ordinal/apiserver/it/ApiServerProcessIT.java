@@ -7,6 +7,8 @@ import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.api.v1.Pod;
 import dev.ordinal.api.v1.PodSpec;
 import dev.ordinal.apiserver.testing.PostgresTestResource;
+import dev.ordinal.testkit.ApiServerProcess;
+import dev.ordinal.testkit.CuttableProxy;
 import dev.ordinal.client.ListOptions;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.Watch;

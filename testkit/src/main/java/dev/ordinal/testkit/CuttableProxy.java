@@ -1,4 +1,4 @@
-package dev.ordinal.apiserver.it;
+package dev.ordinal.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,13 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * A TCP forwarder on loopback whose connections can be cut and refused, standing in for a network
  * partition between a client and the api-server.
  */
-final class CuttableProxy implements AutoCloseable {
+public final class CuttableProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
 
-    CuttableProxy(int targetPort) throws IOException {
+    public CuttableProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread accept = new Thread(this::acceptLoop, "proxy-accept-" + listener.getLocalPort());
@@ -27,19 +27,19 @@ final class CuttableProxy implements AutoCloseable {
         accept.start();
     }
 
-    String target() {
+    public String target() {
         return "127.0.0.1:" + listener.getLocalPort();
     }
 
     /** Closes every forwarded connection and refuses new ones until {@link #restore()}. */
-    void cut() {
+    public void cut() {
         cut = true;
         for (Socket s : open) {
             closeQuietly(s);
         }
     }
 
-    void restore() {
+    public void restore() {
         cut = false;
     }
 

@@ -1,4 +1,4 @@
-package dev.ordinal.apiserver.it;
+package dev.ordinal.testkit;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -14,10 +14,13 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
 /**
- * The packaged api-server ({@code target/quarkus-app/quarkus-run.jar}) run as a separate process,
- * the way a user runs it, on a database given by URL. Integration tests start, stop and restart it.
+ * The packaged api-server ({@code api-server/target/quarkus-app/quarkus-run.jar}) run as a separate
+ * process, the way a user runs it, on a database given by URL or on its own embedded PostgreSQL.
+ * Integration tests of every module start, stop and restart it. The jar comes from the system
+ * property {@code ordinal.api-server.jar}, else from the checkout this test runs in; in
+ * {@code ./mvnw verify} the api-server module is packaged before the modules that use this.
  */
-final class ApiServerProcess implements AutoCloseable {
+public final class ApiServerProcess implements AutoCloseable {
     private final String databaseUrl;
     private final Map<String, String> extraEnv;
     private final int port;
@@ -25,27 +28,36 @@ final class ApiServerProcess implements AutoCloseable {
     private Process process;
 
     /** @param databaseUrl KUBE_DB_URL for the process; null to let it start its embedded PostgreSQL */
-    ApiServerProcess(String databaseUrl, Map<String, String> extraEnv) throws IOException {
+    public ApiServerProcess(String databaseUrl, Map<String, String> extraEnv) throws IOException {
         this.databaseUrl = databaseUrl;
         this.extraEnv = extraEnv;
         this.port = freePort();
         this.log = Files.createTempFile("api-server-" + port + "-", ".log");
     }
 
-    String target() {
+    /**
+     * An api-server on its own embedded PostgreSQL under a fresh temporary directory (deleted by
+     * nobody: it lives in the system temp directory), ignoring any {@code KUBE_DB_URL}.
+     */
+    public static ApiServerProcess embedded(Map<String, String> extraEnv) throws IOException {
+        Path dataDir = Files.createTempDirectory("ordinal-it-pg-");
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dataDir.resolve("data").toString());
+        return new ApiServerProcess(null, env);
+    }
+
+    /** The gRPC target, {@code 127.0.0.1:<port>}. */
+    public String target() {
         return "127.0.0.1:" + port;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Starts the process and waits until it reports ready. */
-    ApiServerProcess start() throws IOException {
-        Path jar = Path.of(System.getProperty("ordinal.api-server.jar", "target/quarkus-app/quarkus-run.jar"));
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException("no packaged api-server at " + jar.toAbsolutePath() + " (run ./mvnw verify)");
-        }
+    public ApiServerProcess start() throws IOException {
+        Path jar = packagedJar();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
@@ -84,7 +96,7 @@ final class ApiServerProcess implements AutoCloseable {
      * Stops the process as an operator would (SIGTERM) and waits for it to exit; kills it if it has not
      * exited after 30 s. Returns whether it exited by itself.
      */
-    boolean stop() throws InterruptedException {
+    public boolean stop() throws InterruptedException {
         if (process == null || !process.isAlive()) {
             return true;
         }
@@ -94,6 +106,43 @@ final class ApiServerProcess implements AutoCloseable {
         }
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         return false;
+    }
+
+    /** Where the process's output goes (shown when it fails to start). */
+    public Path log() {
+        return log;
+    }
+
+    /** Kills the process at once (SIGKILL), as a crash would. */
+    public void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static Path packagedJar() {
+        String configured = System.getProperty("ordinal.api-server.jar");
+        if (configured != null) {
+            return existing(Path.of(configured));
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("api-server/target/quarkus-app/quarkus-run.jar");
+            if (Files.exists(candidate)) {
+                return candidate;
+            }
+            if (Files.exists(dir.resolve("target/quarkus-app/quarkus-run.jar")) && dir.getFileName().toString().equals("api-server")) {
+                return dir.resolve("target/quarkus-app/quarkus-run.jar");
+            }
+        }
+        throw new IllegalStateException("no packaged api-server found above " + Path.of("").toAbsolutePath()
+                + " (run ./mvnw package -DskipTests -pl api-server -am, or set -Dordinal.api-server.jar)");
+    }
+
+    private static Path existing(Path jar) {
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("no packaged api-server at " + jar.toAbsolutePath());
+        }
+        return jar;
     }
 
     @Override
