@@ -8,6 +8,8 @@ import dev.ordinal.client.informer.SharedInformerFactory;
 import dev.ordinal.client.leaderelection.LeaderElector;
 import dev.ordinal.client.leaderelection.LeaseLock;
 import dev.ordinal.client.time.Clock;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -59,6 +61,9 @@ public class ControllerManager {
     @Inject
     Instance<Controller> controllerBeans;
 
+    @Inject
+    MeterRegistry registry;
+
     private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "controller-manager-lifecycle");
         t.setDaemon(true);
@@ -79,6 +84,8 @@ public class ControllerManager {
         List<String> chosen = EnabledControllers.select(config.controllers(), names);
         enabled = all.stream().filter(c -> chosen.contains(c.name())).toList();
         identity = config.leaderElection().identity().orElseGet(ControllerManager::defaultIdentity);
+        Gauge.builder("ordinal_controller_manager_leading", this, m -> m.state == State.LEADING ? 1 : 0)
+                .description("1 while this process leads and its controllers run, else 0").register(registry);
         client = OrdinalClient.connect(config.apiServer());
         LOG.infof("controller-manager %s: api-server %s, controllers enabled: %s%s", identity, config.apiServer(),
                 chosen.isEmpty() ? "none" : String.join(", ", chosen),

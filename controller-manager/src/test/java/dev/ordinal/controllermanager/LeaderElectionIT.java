@@ -77,6 +77,8 @@ class LeaderElectionIT {
         Map<String, String> env = new HashMap<>();
         env.put("ORDINAL_CONTROLLER_MANAGER_API_SERVER", apiServer.target());
         env.put("ORDINAL_CONTROLLER_MANAGER_LEADER_ELECTION_IDENTITY", identity);
+        // Only the controllers this test observes: no other controller acts on its hand-made pods.
+        env.put("ORDINAL_CONTROLLER_MANAGER_CONTROLLERS", "endpoints,garbage-collector,namespace");
         env.put("ORDINAL_CONTROLLER_MANAGER_LEADER_ELECTION_LEASE_DURATION", "4s");
         env.put("ORDINAL_CONTROLLER_MANAGER_LEADER_ELECTION_RENEW_DEADLINE", "3s");
         env.put("ORDINAL_CONTROLLER_MANAGER_LEADER_ELECTION_RETRY_PERIOD", "1s");
