@@ -49,6 +49,8 @@ public class ControllerManager {
         final Map<String, ApiEventRecorder> recorders = new ConcurrentHashMap<>();
         final List<Controller> registered = new ArrayList<>();
         volatile boolean cancelled;
+        /** Touched only on the lifecycle thread. */
+        boolean stopped;
 
         Term(SharedInformerFactory informers) {
             this.informers = informers;
@@ -111,7 +113,11 @@ public class ControllerManager {
                         if (t != null) {
                             t.cancelled = true;
                             LOG.infof("lost leadership of %s/%s: stopping controllers", le.namespace(), le.leaseName());
-                            lifecycle.execute(() -> stopTerm(t));
+                            try {
+                                lifecycle.execute(() -> stopTerm(t));
+                            } catch (java.util.concurrent.RejectedExecutionException e) {
+                                // shutting down: onStop has stopped the term already
+                            }
                         }
                     }
 
@@ -152,7 +158,11 @@ public class ControllerManager {
     private void startTerm() {
         Term t = new Term(new SharedInformerFactory(client));
         term = t;
-        lifecycle.execute(() -> runTerm(t));
+        try {
+            lifecycle.execute(() -> runTerm(t));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            t.cancelled = true; // shutting down
+        }
     }
 
     private void runTerm(Term t) {
@@ -192,20 +202,24 @@ public class ControllerManager {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.errorf(e, "could not start the controllers; stopping this term");
+            // Holding the lease while acting on nothing would stall the cluster: exit, as
+            // kube-controller-manager does when a controller cannot start, and let a standby lead.
+            LOG.errorf(e, "could not start the controllers; exiting");
             t.cancelled = true;
             stopTerm(t);
-            if (elector == null) {
-                throw e;
-            }
+            io.quarkus.runtime.Quarkus.asyncExit(1);
         }
     }
 
+    /** Runs on the lifecycle thread, after the term's start (which it may have cut short). */
     private void stopTerm(Term t) {
-        if (term != t) {
+        if (t.stopped) {
             return;
         }
-        term = null;
+        t.stopped = true;
+        if (term == t) {
+            term = null;
+        }
         for (Controller c : t.registered) {
             try {
                 c.stop();
