@@ -224,11 +224,7 @@ public class GarbageCollector implements Controller {
         } else if (action instanceof GcDecisions.RemoveFinalizer f) {
             LOG.infof("removing finalizer %s from %s: its dependents are %s", f.finalizer(), what,
                     f.finalizer().equals(GcDecisions.ORPHAN) ? "orphaned" : "gone");
-            modify(t, key.kind(), meta, m -> {
-                List<String> finalizers = new ArrayList<>(m.getFinalizersList());
-                finalizers.remove(f.finalizer());
-                return m.toBuilder().clearFinalizers().addAllFinalizers(finalizers).build();
-            });
+            modify(t, key.kind(), meta, m -> withoutFinalizer(m, f.finalizer()));
         } else if (action instanceof GcDecisions.OrphanDependents o) {
             Set<String> uid = Set.of(meta.getUid());
             for (Dependent d : o.dependents()) {
@@ -236,11 +232,7 @@ public class GarbageCollector implements Controller {
                         .addAllOwnerReferences(GcDecisions.without(m.getOwnerReferencesList(), uid)).build());
             }
             LOG.infof("orphaned %d dependent(s) of %s; removing its finalizer %s", o.dependents().size(), what, GcDecisions.ORPHAN);
-            modify(t, key.kind(), meta, m -> {
-                List<String> finalizers = new ArrayList<>(m.getFinalizersList());
-                finalizers.remove(GcDecisions.ORPHAN);
-                return m.toBuilder().clearFinalizers().addAllFinalizers(finalizers).build();
-            });
+            modify(t, key.kind(), meta, m -> withoutFinalizer(m, GcDecisions.ORPHAN));
         } else if (action instanceof GcDecisions.Nothing n) {
             LOG.tracef("%s: %s", what, n.why());
         }
@@ -288,6 +280,12 @@ public class GarbageCollector implements Controller {
                     + (s == OwnerState.ABSENT ? " is gone" : s == OwnerState.WAITING_FOR_DEPENDENTS ? " is being deleted in the foreground" : " exists"));
         }
         return String.join(", ", parts);
+    }
+
+    private static ObjectMeta withoutFinalizer(ObjectMeta meta, String finalizer) {
+        List<String> finalizers = new ArrayList<>(meta.getFinalizersList());
+        finalizers.remove(finalizer);
+        return meta.toBuilder().clearFinalizers().addAllFinalizers(finalizers).build();
     }
 
     /**
