@@ -23,7 +23,7 @@ class ControllerManagerHealthTest {
     void isNotReadyWithoutAnApiServer() {
         given().when().get("/q/health/ready")
                 .then().statusCode(503)
-                .body("checks[0].data.api-server", equalTo("unreachable"));
+                .body("checks.find { it.name == 'controller-manager' }.data.api-server", equalTo("unreachable"));
     }
 
     @Test

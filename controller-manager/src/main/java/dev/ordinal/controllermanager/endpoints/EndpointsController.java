@@ -154,6 +154,12 @@ public class EndpointsController implements Controller {
             if (action instanceof EndpointsPlanner.Delete && e.code() == Status.Code.NOT_FOUND) {
                 return;
             }
+            if (action instanceof EndpointsPlanner.Create && "Forbidden".equals(e.reason())) {
+                // The namespace is being deleted (Kubernetes' endpoints controller gives up the same
+                // way): retrying cannot succeed, and the Service is going too.
+                LOG.debugf("not creating endpoints %s: %s", key, e.getMessage());
+                return;
+            }
             throw e; // conflicts, a create racing the cache, outages: retried with backoff
         }
     }
