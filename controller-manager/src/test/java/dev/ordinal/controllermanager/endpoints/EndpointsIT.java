@@ -66,9 +66,9 @@ class EndpointsIT {
 
                 // Converged: the Endpoints are not rewritten while nothing changes.
                 String version = e.getMetadata().getResourceVersion();
+                double synced = metrics.syncs("endpoints", true);
                 client.resources(Service.class).modify("default", "nginx", s -> s.toBuilder()
                         .setMetadata(s.getMetadata().toBuilder().putAnnotations("touched", "yes")).build());
-                double synced = metrics.syncs("endpoints", true);
                 await().atMost(WAIT).until(() -> metrics.syncs("endpoints", true) > synced);
                 assertThat(client.resources(Endpoints.class).get("default", "nginx").getMetadata().getResourceVersion())
                         .isEqualTo(version);
