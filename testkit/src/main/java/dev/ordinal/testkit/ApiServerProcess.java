@@ -41,6 +41,13 @@ public final class ApiServerProcess implements AutoCloseable {
      */
     public static ApiServerProcess embedded(Map<String, String> extraEnv) throws IOException {
         Path dataDir = Files.createTempDirectory("ordinal-it-pg-");
+        // Run as root, the api-server starts PostgreSQL as an unprivileged user, which must be able to
+        // reach the data directory; temporary directories are created owner-only (rwx------).
+        try {
+            Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: nothing to open up
+        }
         Map<String, String> env = new java.util.HashMap<>(extraEnv);
         env.put("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dataDir.resolve("data").toString());
         return new ApiServerProcess(null, env);

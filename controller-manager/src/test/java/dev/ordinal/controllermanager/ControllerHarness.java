@@ -1,0 +1,44 @@
+package dev.ordinal.controllermanager;
+
+import dev.ordinal.client.OrdinalClient;
+import dev.ordinal.client.events.EventRecorder;
+import dev.ordinal.client.informer.SharedInformerFactory;
+import dev.ordinal.client.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs controllers for one term the way {@link ControllerManager} does (register, start the
+ * informers, wait for the caches, run), against any client: FakeApi or the real api-server.
+ */
+public final class ControllerHarness implements AutoCloseable {
+    private final SharedInformerFactory informers;
+    private final List<Controller> controllers;
+
+    private ControllerHarness(SharedInformerFactory informers, List<Controller> controllers) {
+        this.informers = informers;
+        this.controllers = controllers;
+    }
+
+    public static ControllerHarness start(OrdinalClient client, Controller... controllers) throws InterruptedException {
+        SharedInformerFactory informers = new SharedInformerFactory(client);
+        ControllerContext context = new ControllerContext(client, informers, c -> EventRecorder.discarding(), Clock.system());
+        for (Controller c : controllers) {
+            c.register(context);
+        }
+        informers.start();
+        if (!informers.waitForCacheSync(Duration.ofSeconds(30))) {
+            throw new IllegalStateException("caches did not sync");
+        }
+        for (Controller c : controllers) {
+            c.run();
+        }
+        return new ControllerHarness(informers, List.of(controllers));
+    }
+
+    @Override
+    public void close() {
+        controllers.forEach(Controller::stop);
+        informers.shutdown();
+    }
+}
