@@ -161,6 +161,11 @@ public final class SyncExecutor {
     private CompletableFuture<Void> runUnit(StatefulSet set, String key, List<Action> unit) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (Action a : unit) {
+            if (a instanceof UpdatePod u && u.quiet()) {
+                // Bookkeeping (the ever-Ready mark) stays off the critical path: nothing waits for it.
+                perform(set, key, a);
+                continue;
+            }
             chain = chain.thenCompose(ignored -> perform(set, key, a));
         }
         return chain;

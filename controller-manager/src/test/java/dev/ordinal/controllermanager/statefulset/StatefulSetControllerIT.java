@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ordinal.api.v1.Event;
 import dev.ordinal.api.v1.IntOrString;
+import dev.ordinal.api.v1.Namespace;
+import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.api.v1.PersistentVolumeClaim;
 import dev.ordinal.api.v1.Pod;
 import dev.ordinal.api.v1.RollingUpdateStatefulSetStrategy;
@@ -20,6 +22,9 @@ import dev.ordinal.client.time.Clock;
 import dev.ordinal.controllermanager.ControllerContext;
 import dev.ordinal.testkit.ApiServerProcess;
 import dev.ordinal.testkit.NodeStandIn;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +47,12 @@ class StatefulSetControllerIT {
 
     @BeforeAll
     static void start() throws Exception {
-        server = ApiServerProcess.embedded(Map.of()).start();
+        // ApiServerProcess.embedded's temp directory is private (0700): when the tests run as root, the
+        // embedded PostgreSQL (run as the unprivileged user "ordinal") cannot reach a data directory
+        // inside it, so the directory here is made traversable.
+        Path dir = Files.createTempDirectory("ordinal-sts-it-pg-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        server = new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dir.resolve("data").toString())).start();
         client = OrdinalClient.connect(server.target());
         informers = new SharedInformerFactory(client);
         controller = new StatefulSetController(StatefulSetControllerConfig.defaults());
@@ -85,6 +95,7 @@ class StatefulSetControllerIT {
     }
 
     private static void createSet(String ns, int replicas, UnaryOperator<StatefulSetSpec.Builder> tweak) {
+        client.resources(Namespace.class).create(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(ns)).build());
         StatefulSet s = SimCluster.set(tweak.apply(SimCluster.spec(replicas).addVolumeClaimTemplates(SimCluster.claimTemplate("data"))));
         sets().create(s.toBuilder().setMetadata(s.getMetadata().toBuilder().setNamespace(ns)).build());
     }
