@@ -33,7 +33,7 @@ import net.jqwik.api.Provide;
  * scale, template and partition changes, time) interleaved with controller steps; after every
  * step the invariants of spec §8 hold, and at the end the set converges (liveness).
  */
-class StatefulSetInvariantsProperties {
+class StatefulSetInvariantsTest {
 
     /** One generated configuration of the set. */
     record Config(boolean parallel, boolean onDelete, int maxUnavailable, boolean claims, String whenDeleted,
