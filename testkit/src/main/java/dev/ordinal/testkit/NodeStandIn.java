@@ -58,6 +58,8 @@ public final class NodeStandIn implements AutoCloseable {
 
     private final Map<ObjectKey, Wanted> wanted = new ConcurrentHashMap<>();
     private final AtomicInteger ipSeq = new AtomicInteger();
+    /** resourceVersion of this stand-in's last write per pod: an older cached copy is not acted on. */
+    private final Map<ObjectKey, Long> written = new ConcurrentHashMap<>();
     private volatile boolean autoReady;
 
     private NodeStandIn(OrdinalClient client, String nodeName, int threads) {
@@ -135,6 +137,10 @@ public final class NodeStandIn implements AutoCloseable {
             return;
         }
         Pod pod = cached.get();
+        Long last = written.get(key);
+        if (last != null && rv(pod) < last) {
+            return; // the cache has not caught up with our own write; its event will bring us back
+        }
         String bound = pod.getSpec().getNodeName();
         if (!bound.isEmpty() && !bound.equals(nodeName)) {
             return;
@@ -150,6 +156,7 @@ public final class NodeStandIn implements AutoCloseable {
             }
             if (bound.isEmpty()) {
                 pod = pods.update(pod.toBuilder().setSpec(pod.getSpec().toBuilder().setNodeName(nodeName)).build());
+                written.put(key, rv(pod));
             }
             String phase = pod.getStatus().getPhase();
             if ("Failed".equals(phase) || "Succeeded".equals(phase)) {
@@ -164,7 +171,7 @@ public final class NodeStandIn implements AutoCloseable {
             State state = w != null && w.uid().equals(uid) ? w.state() : autoReady ? State.READY : State.PENDING;
             PodStatus next = status(pod, state);
             if (!next.equals(pod.getStatus())) {
-                pods.updateStatus(pod.toBuilder().setStatus(next).build());
+                written.put(key, rv(pods.updateStatus(pod.toBuilder().setStatus(next).build())));
             }
         } catch (ApiException e) {
             if (e.code() != io.grpc.Status.Code.NOT_FOUND) {
@@ -193,10 +200,14 @@ public final class NodeStandIn implements AutoCloseable {
                         .addConditions(condition(old, "ContainersReady", ready, now))
                         .addConditions(condition(old, "Ready", ready, now))
                         .clearContainerStatuses();
+                // Keep each container's start time: a status that does not change must not be rewritten.
                 pod.getSpec().getContainersList().forEach(c -> b.addContainerStatuses(ContainerStatus.newBuilder()
                         .setName(c.getName()).setImage(c.getImage()).setReady(ready).setStarted(true)
                         .setState(ContainerState.newBuilder().setRunning(ContainerStateRunning.newBuilder()
-                                .setStartedAt(Times.timestamp(now))))));
+                                .setStartedAt(old.getContainerStatusesList().stream()
+                                        .filter(o -> o.getName().equals(c.getName()) && o.getState().hasRunning())
+                                        .map(o -> o.getState().getRunning().getStartedAt()).findFirst()
+                                        .orElse(Times.timestamp(now)))))));
             }
             case FAILED -> {
                 b.setPhase("Failed").setReason("Error").setMessage("container exited with code 1 (NodeStandIn)")
@@ -208,6 +219,11 @@ public final class NodeStandIn implements AutoCloseable {
             }
         }
         return b.build();
+    }
+
+    private static long rv(Pod pod) {
+        String v = pod.getMetadata().getResourceVersion();
+        return v.isEmpty() ? 0 : Long.parseLong(v);
     }
 
     /** A condition keeping its lastTransitionTime while its status does not change. */

@@ -97,6 +97,25 @@ public final class PodStates {
     }
 
     /**
+     * A pod on its ordinary way up: not yet on a node, or Pending/Running without any container
+     * waiting on an error, not unschedulable and not failed. Nothing for an operator to act on.
+     */
+    public static boolean isStarting(Pod pod) {
+        if (isUnschedulable(pod) || isFailed(pod) || isSucceeded(pod)) {
+            return false;
+        }
+        for (ContainerStatus cs : pod.getStatus().getContainerStatusesList()) {
+            if ((cs.getState().hasWaiting() && !cs.getState().getWaiting().getReason().isEmpty()
+                    && !"ContainerCreating".equals(cs.getState().getWaiting().getReason()))
+                    || cs.getState().hasTerminated() || cs.getRestartCount() > 0) {
+                return false;
+            }
+        }
+        return pod.getStatus().getPhase().isEmpty() || isPending(pod)
+                || ("Running".equals(pod.getStatus().getPhase()) && condition(pod, "Ready").isEmpty());
+    }
+
+    /**
      * Why a pod is not Running and Ready, in words an operator acts on: "unschedulable: 0/3 nodes
      * …", "container main: CrashLoopBackOff", "phase Pending".
      */

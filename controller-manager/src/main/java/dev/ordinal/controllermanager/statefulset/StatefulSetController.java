@@ -197,6 +197,7 @@ public class StatefulSetController implements Controller {
         String k = key.toString();
         if (found.isEmpty()) {
             t.expectations.clear(k);
+            t.executor.forget(k);
             return SyncPlan.nothing();
         }
         StatefulSet set = found.get();

@@ -430,7 +430,7 @@ public final class StatefulSetPlanner {
             int ordinal = ordinalOf(pod);
             if (placeholder[i]) {
                 if (o.expectedCreates().contains(name)) {
-                    block(name, "PodCreating", "waiting for " + name + " to be created");
+                    block(name, "PodNotReady", waitingFor(name));
                     return true;
                 }
                 Optional<Pod> foreign = o.pods().stream().filter(p -> p.getMetadata().getName().equals(name)
@@ -460,7 +460,8 @@ public final class StatefulSetPlanner {
                 }
                 createClaims(ordinal, name, unit);
                 unit.add(new CreatePod(pod));
-                block(name, "PodCreating", "creating " + name);
+                // The same words as while it starts: a condition that changes on every hop costs a status write each.
+                block(name, "PodNotReady", waitingFor(name));
                 return true;
             }
             if (PodStates.isFailed(pod) || PodStates.isSucceeded(pod)) {
@@ -490,9 +491,13 @@ public final class StatefulSetPlanner {
                             + "); replacing it with revision " + updateName());
                     return true;
                 }
-                block(name, PodStates.isUnschedulable(pod) ? "PodUnschedulable" : "PodNotReady",
-                        PodStates.isUnschedulable(pod) ? name + " " + PodStates.notReadyReason(pod)
-                                : "waiting for " + name + " to become Running and Ready: " + PodStates.notReadyReason(pod));
+                if (PodStates.isUnschedulable(pod)) {
+                    block(name, "PodUnschedulable", name + " " + PodStates.notReadyReason(pod));
+                } else if (PodStates.isStarting(pod)) {
+                    block(name, "PodNotReady", waitingFor(name));
+                } else {
+                    block(name, "PodNotReady", waitingFor(name) + ": " + PodStates.notReadyReason(pod));
+                }
                 return true;
             }
             if (recovery && !"true".equals(pod.getMetadata().getAnnotationsMap().get(PodStates.EVER_READY_ANNOTATION))) {
@@ -519,6 +524,10 @@ public final class StatefulSetPlanner {
                 unit.add(new UpdatePod(repaired, false));
             }
             return false;
+        }
+
+        private static String waitingFor(String pod) {
+            return "waiting for " + pod + " to become Running and Ready";
         }
 
         private static String reasonSuffix(Pod pod) {

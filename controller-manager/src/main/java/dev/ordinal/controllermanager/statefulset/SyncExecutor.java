@@ -57,6 +57,8 @@ public final class SyncExecutor {
     private final Resources<ControllerRevision> revisions;
     private final EventRecorder recorder;
     private final Expectations expectations;
+    /** The set as this executor's last status write left it, by key: newer than the cache for a while. */
+    private final java.util.Map<String, StatefulSet> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
 
     public SyncExecutor(OrdinalClient client, EventRecorder recorder, Expectations expectations) {
         this.sets = client.resources(StatefulSet.class);
@@ -304,17 +306,36 @@ public final class SyncExecutor {
     }
 
     private void writeStatus(StatefulSet set, SyncPlan plan) {
+        String key = ObjectKey.of(set).toString();
+        StatefulSet base = set;
+        StatefulSet mine = lastWritten.get(key);
+        // Our previous status write may not have reached the cache yet: write over the newer copy
+        // instead of failing on a stale resourceVersion.
+        if (mine != null && mine.getMetadata().getUid().equals(set.getMetadata().getUid())
+                && version(mine) > version(set) && mine.getMetadata().getGeneration() == set.getMetadata().getGeneration()) {
+            base = mine;
+        }
         try {
-            sets.updateStatus(set.toBuilder().setStatus(plan.status()).build());
+            lastWritten.put(key, sets.updateStatus(base.toBuilder().setStatus(plan.status()).build()));
         } catch (ApiException e) {
             if (!OrdinalClient.isConflict(e)) {
                 throw fail("write status", e);
             }
             // Someone wrote the set since the cache saw it: put the computed status on the fresh object.
-            sets.modifyStatus(set.getMetadata().getNamespace(), set.getMetadata().getName(),
+            lastWritten.put(key, sets.modifyStatus(set.getMetadata().getNamespace(), set.getMetadata().getName(),
                     fresh -> fresh.getMetadata().getUid().equals(set.getMetadata().getUid())
-                            ? fresh.toBuilder().setStatus(plan.status()).build() : fresh);
+                            ? fresh.toBuilder().setStatus(plan.status()).build() : fresh));
         }
+    }
+
+    /** Forgets what this executor wrote for a set (it was deleted). */
+    public void forget(String key) {
+        lastWritten.remove(key);
+    }
+
+    private static long version(StatefulSet set) {
+        String v = set.getMetadata().getResourceVersion();
+        return v.isEmpty() ? 0 : Long.parseLong(v);
     }
 
     private static SyncFailedException fail(String what, ApiException e) {

@@ -311,7 +311,7 @@ class StatefulSetPlannerTest {
             SyncPlan p = StatefulSetPlanner.plan(new StatefulSetPlanner.Observed(o.set(), o.pods(), o.claims(), o.revisions(),
                     o.now(), Set.of("web-0"), Set.of(), Set.of()));
             assertThat(created(p)).isEmpty();
-            assertThat(p.blockers().get(0).reason()).isEqualTo("PodCreating");
+            assertThat(p.blockers().get(0).reason()).isEqualTo("PodNotReady");
         }
 
         @Test
