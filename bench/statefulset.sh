@@ -77,4 +77,6 @@ Database: $db_label. Command: \`bench/statefulset.sh\`. Raw output: \`${out#$roo
 | $ordered-replica OrderedReady set, create → all Ready | $(field "$ordered_line" total_seconds) s | 30+ minutes for a few hundred OrderedReady replicas | < 5 s |
 | per-step latency "pod N Ready" → "pod N+1 created", p50 / p99 | $(field "$ordered_line" step_p50_ms) / $(field "$ordered_line" step_p99_ms) ms | — | p50 < 20 ms |
 | $parallel-replica Parallel burst, create → all Ready | $(field "$parallel_line" total_seconds) s | ≈ 20 pods/s at kube-controller-manager's default client QPS 20 (≈ 50 s for 1,000) | < 10 s |
+| $parallel-replica Parallel burst, create → every pod created (controller only) | $(field "$parallel_line" all_created_seconds) s | the same ≈ 50 s | — |
+| node stand-in, pod created → Ready (bind + status write), p50 / p99, OrderedReady run | $(field "$ordered_line" node_p50_ms) / $(field "$ordered_line" node_p99_ms) ms | — | — |
 MD
