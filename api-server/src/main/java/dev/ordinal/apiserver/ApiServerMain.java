@@ -42,8 +42,10 @@ public class ApiServerMain {
             postgres = EmbeddedPostgres.start(EmbeddedPostgres.Settings.from(
                     config.getConfigMapping(ApiServerConfig.EmbeddedDb.class, EMBEDDED_DB_PREFIX)));
         } catch (EmbeddedPostgresException e) {
-            LOG.errorf("cannot start the embedded PostgreSQL (set %s to use another one): %s", DB_URL_VARIABLE,
-                    e.getMessage());
+            // Before Quarkus.run the log manager only queues records (flushed once logging is configured
+            // at boot), so a message logged here and followed by exit would never be seen.
+            System.err.printf("ERROR [%s] cannot start the embedded PostgreSQL (set %s to use another one): %s%n",
+                    ApiServerMain.class.getName(), DB_URL_VARIABLE, e.getMessage());
             System.exit(1);
             return;
         }
