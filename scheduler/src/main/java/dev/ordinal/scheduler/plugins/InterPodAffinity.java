@@ -112,8 +112,9 @@ public final class InterPodAffinity implements FilterPlugin, ScorePlugin {
     public List<String> filter(CycleState state, NodeInfo node) {
         FilterState fs = state.get(FILTER_STATE);
         Map<String, String> labels = node.labels();
-        if (!fs.existingAnti.isEmpty() && fs.existingAnti.anyPositiveFor(labels)) {
-            return EXISTING_REJECTED;
+        // kube-scheduler's order: the pod's affinity, its anti-affinity, then placed pods' anti-affinity.
+        if (!satisfiesAffinity(state, fs, labels)) {
+            return AFFINITY_REJECTED;
         }
         List<AffinityTerm> anti = state.pod().requiredAntiAffinity();
         for (int i = 0; i < anti.size(); i++) {
@@ -122,9 +123,16 @@ public final class InterPodAffinity implements FilterPlugin, ScorePlugin {
                 return ANTI_REJECTED;
             }
         }
+        if (!fs.existingAnti.isEmpty() && fs.existingAnti.anyPositiveFor(labels)) {
+            return EXISTING_REJECTED;
+        }
+        return null;
+    }
+
+    private static boolean satisfiesAffinity(CycleState state, FilterState fs, Map<String, String> labels) {
         List<AffinityTerm> affinity = state.pod().requiredAffinity();
         if (affinity.isEmpty()) {
-            return null;
+            return true;
         }
         boolean all = true;
         boolean hasKeys = true;
@@ -135,15 +143,9 @@ public final class InterPodAffinity implements FilterPlugin, ScorePlugin {
                 all = false;
             }
         }
-        if (all) {
-            return null;
-        }
         // The first pod of a group that wants to be together: nobody matches yet, but the pod
         // matches its own terms, so any node with the topology keys will do (Kubernetes' rule).
-        if (!fs.anyAffinityMatch && fs.podMatchesOwnAffinity && hasKeys) {
-            return null;
-        }
-        return AFFINITY_REJECTED;
+        return all || (!fs.anyAffinityMatch && fs.podMatchesOwnAffinity && hasKeys);
     }
 
     @Override
