@@ -36,6 +36,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +88,10 @@ public final class Scheduler implements AutoCloseable {
         /** {@code result} is scheduled, unschedulable or error; {@code latency} covers the decision and the binding. */
         void attempted(String result, Duration latency);
 
+        /** The decision alone (filters and scores on the snapshot), kube-scheduler's scheduling_algorithm_duration. */
+        default void decided(Duration algorithmLatency) {
+        }
+
         static Listener none() {
             return (result, latency) -> { };
         }
@@ -107,6 +112,12 @@ public final class Scheduler implements AutoCloseable {
     private final SchedulingAlgorithm algorithm;
     private final ExecutorService binders;
     private final AtomicInteger bindsInFlight = new AtomicInteger();
+    /**
+     * Bindings handed out and not finished, at most bind-parallelism: the loop waits for a free slot
+     * before deciding, so it never runs thousands of assumed pods ahead of the api-server (each
+     * decision is made on a cache that includes every binding still in flight).
+     */
+    private final Semaphore bindSlots;
     private Thread loop;
     private volatile boolean scheduling;
 
@@ -130,6 +141,7 @@ public final class Scheduler implements AutoCloseable {
         this.queue = new SchedulingQueue(clock, settings.initialBackoff(), settings.maxBackoff(), settings.maxUnschedulable());
         this.algorithm = new SchedulingAlgorithm(DefaultPlugins.filters(), DefaultPlugins.scores(),
                 settings.percentageOfNodesToScore(), new Random());
+        this.bindSlots = new Semaphore(settings.bindParallelism());
         AtomicInteger n = new AtomicInteger();
         this.binders = Executors.newFixedThreadPool(settings.bindParallelism(), r -> {
             Thread t = new Thread(r, "scheduler-binder-" + n.incrementAndGet());
@@ -236,9 +248,25 @@ public final class Scheduler implements AutoCloseable {
      * hands the binding out or records why the pod does not fit. False when no pod was waiting.
      */
     public boolean scheduleOne(Duration wait) throws InterruptedException {
+        bindSlots.acquire();
+        Outcome outcome = Outcome.NOTHING_WAITING;
+        try {
+            outcome = attemptNext(wait);
+            return outcome != Outcome.NOTHING_WAITING;
+        } finally {
+            if (outcome != Outcome.BINDING) {
+                bindSlots.release();
+            }
+        }
+    }
+
+    private enum Outcome { NOTHING_WAITING, FINISHED, BINDING }
+
+    /** One attempt; BINDING when a binding was handed out (it then owns the bind slot). */
+    private Outcome attemptNext(Duration wait) throws InterruptedException {
         Optional<QueuedPod> next = queue.pop(wait);
         if (next.isEmpty()) {
-            return false;
+            return Outcome.NOTHING_WAITING;
         }
         QueuedPod attempt = next.get();
         String uid = attempt.uid();
@@ -246,7 +274,7 @@ public final class Scheduler implements AutoCloseable {
                 .filter(p -> p.getMetadata().getUid().equals(uid)).orElse(null);
         if (pod == null || !pendingForUs(pod) || cache.isPlaced(uid)) {
             queue.done(uid);
-            return true;
+            return Outcome.FINISHED;
         }
         long start = clock.nanoTime();
         PodInfo info;
@@ -255,7 +283,7 @@ public final class Scheduler implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             // The api-server validates quantities, so this is a pod written past validation: say so and wait.
             unschedulable(attempt, pod, "pod requests could not be read: " + e.getMessage(), start);
-            return true;
+            return Outcome.FINISHED;
         }
         Decision decision = cache.withSnapshot(snapshot -> {
             ScheduleResult result = algorithm.schedule(info, snapshot);
@@ -265,14 +293,15 @@ public final class Scheduler implements AutoCloseable {
             }
             return new Decision(result, List.of());
         });
+        listener.decided(Duration.ofNanos(clock.nanoTime() - start));
         if (decision.result() instanceof ScheduleResult.Unschedulable u) {
             unschedulable(attempt, pod, u.error().message(), start);
-        } else {
-            String node = ((ScheduleResult.Scheduled) decision.result()).nodeName();
-            bindsInFlight.incrementAndGet();
-            binders.execute(() -> bind(attempt, pod, node, decision.claimsToAnnotate(), start));
+            return Outcome.FINISHED;
         }
-        return true;
+        String node = ((ScheduleResult.Scheduled) decision.result()).nodeName();
+        bindsInFlight.incrementAndGet();
+        binders.execute(() -> bind(attempt, pod, node, decision.claimsToAnnotate(), start));
+        return Outcome.BINDING;
     }
 
     private record Decision(ScheduleResult result, List<PersistentVolumeClaim> claimsToAnnotate) {
@@ -321,6 +350,7 @@ public final class Scheduler implements AutoCloseable {
             queue.addBackoff(attempt);
         } finally {
             bindsInFlight.decrementAndGet();
+            bindSlots.release();
         }
     }
 

@@ -54,11 +54,25 @@ public class SchedulerService {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
-        Scheduler.Listener listener = (result, took) -> {
-            attempts.computeIfAbsent(result, r -> Counter.builder("ordinal_scheduler_schedule_attempts")
-                    .description("Scheduling attempts by result: scheduled, unschedulable, error")
-                    .tag("result", r).register(registry)).increment();
-            latency.record(took);
+        Timer algorithm = Timer.builder("ordinal_scheduler_scheduling_algorithm_duration")
+                .description("Decision latency: filters and scores on the snapshot, without binding")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(1))
+                .register(registry);
+        Scheduler.Listener listener = new Scheduler.Listener() {
+            @Override
+            public void attempted(String result, Duration took) {
+                attempts.computeIfAbsent(result, r -> Counter.builder("ordinal_scheduler_schedule_attempts")
+                        .description("Scheduling attempts by result: scheduled, unschedulable, error")
+                        .tag("result", r).register(registry)).increment();
+                latency.record(took);
+            }
+
+            @Override
+            public void decided(Duration took) {
+                algorithm.record(took);
+            }
         };
         Scheduler.Settings settings = new Scheduler.Settings(config.schedulerName(), config.percentageOfNodesToScore(),
                 config.bindParallelism(), config.backoff().initial(), config.backoff().max(), config.backoff().maxUnschedulable());
