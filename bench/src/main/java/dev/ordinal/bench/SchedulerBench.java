@@ -42,6 +42,10 @@ public final class SchedulerBench {
         int pods = Integer.parseInt(arg(args, "--pods", "10000"));
         int inflight = Integer.parseInt(arg(args, "--inflight", "256"));
         int bindParallelism = Integer.parseInt(arg(args, "--bind-parallelism", "32"));
+        if (arg(args, "--mode", "api").equals("decide")) {
+            decideOnly(nodes, pods);
+            return;
+        }
         try (OrdinalClient client = OrdinalClient.builder(target).maxInboundMessageSize(512 << 20)
                 .callTimeout(Duration.ofMinutes(2)).build()) {
             long t = System.nanoTime();
@@ -50,7 +54,8 @@ public final class SchedulerBench {
             System.out.printf("created %d nodes in %.1f s%n", nodes, (System.nanoTime() - t) / 1e9);
             t = System.nanoTime();
             createAll(pods, inflight, i -> client.resources(Pod.class).createAsync(pod(i)));
-            System.out.printf("created %d pending pods in %.1f s%n", pods, (System.nanoTime() - t) / 1e9);
+            double createSeconds = (System.nanoTime() - t) / 1e9;
+            System.out.printf("created %d pending pods in %.1f s%n", pods, createSeconds);
 
             ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
             AtomicLong scheduled = new AtomicLong();
@@ -99,12 +104,49 @@ public final class SchedulerBench {
             long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
             long[] decided = decisions.stream().mapToLong(Long::longValue).sorted().toArray();
             System.out.printf("scheduled=%d failed_attempts=%d seconds=%.2f pods_per_second=%.0f p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f"
-                            + " decision_p50_ms=%.3f decision_p99_ms=%.3f decisions_per_loop_second=%.0f%n",
+                            + " decision_p50_ms=%.3f decision_p99_ms=%.3f decisions_per_loop_second=%.0f creates_per_second=%.0f%n",
                     scheduled.get(), failed.get(), seconds, scheduled.get() / seconds,
                     pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
-                    pct(decided, 50), pct(decided, 99), decided.length / (Arrays.stream(decided).sum() / 1e9));
+                    pct(decided, 50), pct(decided, 99), decided.length / (Arrays.stream(decided).sum() / 1e9), pods / createSeconds);
         }
         System.exit(0);
+    }
+
+    /**
+     * The scheduler's own capacity, without any api-server: the same nodes and pods as plain objects,
+     * each pod decided on the cache's snapshot and assumed onto its node, one after another.
+     */
+    private static void decideOnly(int nodes, int pods) {
+        for (int round = 0; round < 2; round++) { // the first round warms the JIT up
+            dev.ordinal.scheduler.cache.SchedulerCache cache =
+                    new dev.ordinal.scheduler.cache.SchedulerCache(dev.ordinal.scheduler.algorithm.Snapshot.Volumes.none());
+            for (int i = 0; i < nodes; i++) {
+                cache.addOrUpdateNode(node(i).toBuilder().setStatus(status()).build());
+            }
+            var algorithm = new dev.ordinal.scheduler.algorithm.SchedulingAlgorithm(
+                    dev.ordinal.scheduler.plugins.DefaultPlugins.filters(), dev.ordinal.scheduler.plugins.DefaultPlugins.scores(),
+                    0, new java.util.Random(1));
+            long[] took = new long[pods];
+            long start = System.nanoTime();
+            for (int i = 0; i < pods; i++) {
+                Pod p = pod(i);
+                p = p.toBuilder().setMetadata(p.getMetadata().toBuilder().setUid("uid-" + i)).build();
+                var info = dev.ordinal.scheduler.algorithm.PodInfo.of(p);
+                long t0 = System.nanoTime();
+                cache.withSnapshot(snap -> {
+                    var r = (dev.ordinal.scheduler.algorithm.ScheduleResult.Scheduled) algorithm.schedule(info, snap);
+                    cache.assume(info, r.nodeName());
+                    return r;
+                });
+                took[i] = System.nanoTime() - t0;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Arrays.sort(took);
+            if (round == 1) {
+                System.out.printf("decide_only nodes=%d pods=%d seconds=%.2f pods_per_second=%.0f p50_ms=%.3f p99_ms=%.3f%n",
+                        nodes, pods, seconds, pods / seconds, pct(took, 50), pct(took, 99));
+            }
+        }
     }
 
     private static void createAll(int count, int inflight, Function<Integer, CompletableFuture<?>> create) throws Exception {

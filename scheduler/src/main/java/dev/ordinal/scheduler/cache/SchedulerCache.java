@@ -30,16 +30,13 @@ public final class SchedulerCache {
     private final Map<String, NodeInfo> nodes = new HashMap<>();
     /** NodeInfos that have a Node object, in the order nodes were added (the filter walk order). */
     private final List<NodeInfo> schedulable = new ArrayList<>();
+    private final Map<String, NodeInfo> byNameWithNode = new HashMap<>();
     private final Map<String, Placed> pods = new HashMap<>();
     private final Snapshot snapshot;
 
     public SchedulerCache(Snapshot.Volumes volumes) {
-        Map<String, NodeInfo> withNode = new HashMap<>();
-        this.snapshot = new Snapshot(schedulable, withNode, volumes);
-        this.byNameWithNode = withNode;
+        this.snapshot = new Snapshot(schedulable, byNameWithNode, volumes);
     }
-
-    private final Map<String, NodeInfo> byNameWithNode;
 
     /** Runs {@code decision} on the current snapshot with every change held back meanwhile. */
     public synchronized <R> R withSnapshot(Function<Snapshot, R> decision) {
