@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 out="$root/bench/results/scheduler-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
-api_port=${BENCH_API_PORT:-16444}
-pg_port=${BENCH_PG_PORT:-55433}
+# Free ports chosen now: the machine may be shared, so fixed ports can be taken.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+api_port=${BENCH_API_PORT:-$(free_port)}
+pg_port=${BENCH_PG_PORT:-$(free_port)}
 nodes=${BENCH_NODES:-1000}
 pods=${BENCH_PODS:-10000}
 bind=${BENCH_BIND_PARALLELISM:-32}
@@ -56,6 +58,9 @@ for _ in $(seq 1 240); do
   sleep 0.5
 done
 curl -fs "http://127.0.0.1:$api_port/q/health/ready" >/dev/null || { echo "api-server not ready" >&2; exit 1; }
+# Make sure the server answering is ours (another process may hold the port on a shared machine).
+kill -0 "$api_pid" 2>/dev/null && grep -q "Listening on: http://127.0.0.1:$api_port" "$out/api-server.log" \
+  || { echo "the api-server on port $api_port is not the one this script started" >&2; exit 1; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 cp="bench/target/classes:bench/target/lib/*"
