@@ -531,8 +531,8 @@ public class KubeRestRoutes {
             throw ApiException.badRequest("the request has no body; expected a JSON or YAML object");
         }
         String type = mediaType(ctx);
-        if (type.contains("protobuf")) {
-            throw KubeStatus.unsupportedMediaType(type);
+        if (type.equals("application/vnd.kubernetes.protobuf")) {
+            return KubeProtobuf.decode(buffer.getBytes());
         }
         try {
             boolean asYaml = yaml || type.endsWith("yaml");
