@@ -198,7 +198,8 @@ final class KubeJson {
         return out;
     }
 
-    private static FieldDescriptor field(Descriptor type, String name) {
+    /** The field of {@code type} a JSON key names: its JSON name (Kubernetes') or its proto name. */
+    static FieldDescriptor field(Descriptor type, String name) {
         for (FieldDescriptor field : type.getFields()) {
             if (field.getJsonName().equals(name) || field.getName().equals(name)) {
                 return field;

@@ -480,9 +480,26 @@ public class KubeRestRoutes {
                         includeObject, Instant.now())
                 : KubeJson::toJson;
         long timeout = longParam(ctx, "timeoutSeconds", 0);
+        if ("websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+            // Kubernetes serves watches over WebSocket too, one event per message; the fabric8 client asks for that.
+            ctx.request().toWebSocket().onFailure(e -> fail(ctx, ApiException.badRequest("WebSocket upgrade failed: " + e.getMessage())))
+                    .onSuccess(socket -> {
+                        WatchStream[] holder = new WatchStream[1];
+                        WatchStream stream = new WatchStream(vertx, WatchStream.webSocket(socket), t.kind(), bookmarks,
+                                sendInitialEvents, render, timeout, () -> {
+                                    ObjectNode error = KubeJson.NODES.objectNode().put("type", "ERROR");
+                                    error.set("object", KubeStatus.body(holder[0].earlyFailure().status()));
+                                    socket.writeTextMessage(error.toString()).onComplete(ignored -> socket.close());
+                                });
+                        holder[0] = stream;
+                        watchHub.watch(request).subscribe().withSubscriber(stream);
+                        stream.start();
+                    });
+            return;
+        }
         WatchStream[] holder = new WatchStream[1];
-        WatchStream stream = new WatchStream(vertx, ctx.response(), t.kind(), bookmarks, sendInitialEvents, render, timeout,
-                () -> fail(ctx, holder[0].earlyFailure()));
+        WatchStream stream = new WatchStream(vertx, WatchStream.http(ctx.response()), t.kind(), bookmarks, sendInitialEvents,
+                render, timeout, () -> fail(ctx, holder[0].earlyFailure()));
         holder[0] = stream;
         watchHub.watch(request).subscribe().withSubscriber(stream);
         stream.start();

@@ -242,7 +242,7 @@ final class Patches {
                 result.remove(key);
                 continue;
             }
-            FieldDescriptor field = type == null ? null : field(type, key);
+            FieldDescriptor field = type == null ? null : KubeJson.field(type, key);
             Descriptor childType = field != null && field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !field.isMapField()
                     ? field.getMessageType() : null;
             JsonNode current = result.get(key);
@@ -297,7 +297,7 @@ final class Patches {
             String key = e.getKey();
             if (key.startsWith("$setElementOrder/") && result.get(key.substring(17)) instanceof ArrayNode a
                     && e.getValue() instanceof ArrayNode order) {
-                FieldDescriptor field = type == null ? null : field(type, key.substring(17));
+                FieldDescriptor field = type == null ? null : KubeJson.field(type, key.substring(17));
                 String mergeKey = field == null ? null : MERGE_KEYS.get(type.getName() + "." + field.getJsonName());
                 result.set(key.substring(17), reorder(a, order, mergeKey));
             }
@@ -405,14 +405,5 @@ final class Patches {
             return (T) out;
         }
         return node;
-    }
-
-    private static FieldDescriptor field(Descriptor type, String name) {
-        for (FieldDescriptor field : type.getFields()) {
-            if (field.getJsonName().equals(name) || field.getName().equals(name)) {
-                return field;
-            }
-        }
-        return null;
     }
 }

@@ -9,6 +9,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
 import java.util.concurrent.Flow;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -18,12 +19,101 @@ import org.jboss.logging.Logger;
  * in a chunked 200 response, flushed one by one. Paced by the connection: the next event is requested
  * only when the response's write queue has room, so a client that stops reading parks its watcher in the
  * hub instead of piling events up here. A start that is too old (410) arrives as an ERROR event inside
- * the 200 stream, as kube-apiserver does; the stream ends at {@code timeoutSeconds}.
+ * the 200 stream, as kube-apiserver does; the stream ends at {@code timeoutSeconds}. Clients that ask for
+ * a WebSocket (the fabric8 client does) get the same events, one per text message.
  */
 final class WatchStream implements Flow.Subscriber<WatchEvent> {
+    /** Where the events go: a chunked HTTP response or a WebSocket. */
+    interface Sink {
+        void begin();
+
+        void write(String event);
+
+        boolean full();
+
+        void onDrain(Runnable action);
+
+        void onClose(Runnable action);
+
+        void end();
+    }
+
+    static Sink http(HttpServerResponse response) {
+        return new Sink() {
+            @Override
+            public void begin() {
+                response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/json")
+                        .putHeader("Cache-Control", "no-cache, private");
+                response.writeHead();
+            }
+
+            @Override
+            public void write(String event) {
+                response.write(Buffer.buffer(event + "\n"));
+            }
+
+            @Override
+            public boolean full() {
+                return response.writeQueueFull();
+            }
+
+            @Override
+            public void onDrain(Runnable action) {
+                response.drainHandler(ignored -> action.run());
+            }
+
+            @Override
+            public void onClose(Runnable action) {
+                response.closeHandler(ignored -> action.run());
+            }
+
+            @Override
+            public void end() {
+                if (!response.ended() && !response.closed()) {
+                    response.end();
+                }
+            }
+        };
+    }
+
+    static Sink webSocket(ServerWebSocket socket) {
+        return new Sink() {
+            @Override
+            public void begin() {
+            }
+
+            @Override
+            public void write(String event) {
+                socket.writeTextMessage(event);
+            }
+
+            @Override
+            public boolean full() {
+                return socket.writeQueueFull();
+            }
+
+            @Override
+            public void onDrain(Runnable action) {
+                socket.drainHandler(ignored -> action.run());
+            }
+
+            @Override
+            public void onClose(Runnable action) {
+                socket.closeHandler(ignored -> action.run());
+            }
+
+            @Override
+            public void end() {
+                if (!socket.isClosed()) {
+                    socket.close();
+                }
+            }
+        };
+    }
+
     private static final Logger LOG = Logger.getLogger(WatchStream.class);
 
-    private final HttpServerResponse response;
+    private final Sink response;
     private final Context context;
     private final Kind kind;
     private final boolean bookmarks;
@@ -33,22 +123,25 @@ final class WatchStream implements Flow.Subscriber<WatchEvent> {
     private final Runnable onFailureBeforeStart;
     private volatile Flow.Subscription subscription;
     private volatile ApiException earlyFailure;
+    private final Vertx vertx;
+    private long timer = -1;
     private boolean started;
     private boolean ended;
 
-    WatchStream(Vertx vertx, HttpServerResponse response, Kind kind, boolean bookmarks, boolean initialEventsRequested,
+    WatchStream(Vertx vertx, Sink response, Kind kind, boolean bookmarks, boolean initialEventsRequested,
             Function<dev.ordinal.api.v1.Object, JsonNode> render, long timeoutSeconds, Runnable onFailureBeforeStart) {
         this.response = response;
+        this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.kind = kind;
         this.bookmarks = bookmarks;
         this.initialEventsRequested = initialEventsRequested;
         this.render = render;
         this.onFailureBeforeStart = onFailureBeforeStart;
-        response.closeHandler(ignored -> cancel());
-        response.drainHandler(ignored -> requestMore());
+        response.onClose(this::cancel);
+        response.onDrain(this::requestMore);
         if (timeoutSeconds > 0) {
-            vertx.setTimer(timeoutSeconds * 1000, ignored -> context.runOnContext(v -> finish()));
+            timer = vertx.setTimer(timeoutSeconds * 1000, ignored -> context.runOnContext(v -> finish()));
         }
     }
 
@@ -59,9 +152,7 @@ final class WatchStream implements Flow.Subscriber<WatchEvent> {
             return;
         }
         started = true;
-        response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/json")
-                .putHeader("Cache-Control", "no-cache, private");
-        response.writeHead();
+        response.begin();
         requestMore();
     }
 
@@ -76,7 +167,7 @@ final class WatchStream implements Flow.Subscriber<WatchEvent> {
 
     private void requestMore() {
         Flow.Subscription s = subscription;
-        if (s != null && started && !ended && !response.writeQueueFull()) {
+        if (s != null && started && !ended && !response.full()) {
             s.request(1);
         }
     }
@@ -89,7 +180,7 @@ final class WatchStream implements Flow.Subscriber<WatchEvent> {
             }
             JsonNode line = toJson(event);
             if (line != null) {
-                response.write(Buffer.buffer(line.toString() + "\n"));
+                response.write(line.toString());
             }
             requestMore();
         });
@@ -139,7 +230,7 @@ final class WatchStream implements Flow.Subscriber<WatchEvent> {
             if (!ended) {
                 ObjectNode out = KubeJson.NODES.objectNode().put("type", "ERROR");
                 out.set("object", KubeStatus.body(api.status()));
-                response.write(Buffer.buffer(out.toString() + "\n"));
+                response.write(out.toString());
                 finish();
             }
         });
@@ -157,7 +248,7 @@ final class WatchStream implements Flow.Subscriber<WatchEvent> {
         if (!ended) {
             ended = true;
             cancel();
-            if (started && !response.ended() && !response.closed()) {
+            if (started) {
                 response.end();
             }
         }
@@ -165,6 +256,9 @@ final class WatchStream implements Flow.Subscriber<WatchEvent> {
 
     private void cancel() {
         ended = true;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
         Flow.Subscription s = subscription;
         if (s != null) {
             s.cancel();
