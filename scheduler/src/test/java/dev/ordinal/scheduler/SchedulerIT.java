@@ -80,7 +80,7 @@ class SchedulerIT {
 
     @BeforeAll
     static void start() throws Exception {
-        server = embeddedApiServer().start();
+        server = ApiServerProcess.embedded(Map.of()).start();
         client = OrdinalClient.connect(server.target());
         first = new Instance("scheduler-1");
         second = new Instance("scheduler-2");
@@ -100,17 +100,6 @@ class SchedulerIT {
         if (server != null) {
             server.close();
         }
-    }
-
-    /**
-     * {@link ApiServerProcess#embedded} with a data directory the PostgreSQL user can reach: its own
-     * temporary directory is private (0700), which PostgreSQL run as {@code ordinal} by a root
-     * api-server cannot enter, so as root the api-server exits at once (reported to the testkit owner).
-     */
-    static ApiServerProcess embeddedApiServer() throws java.io.IOException {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ordinal-scheduler-it-");
-        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        return new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dir.resolve("data").toString()));
     }
 
     /** Creates a Node as a node agent would: the object, then its status (allocatable, Ready). */

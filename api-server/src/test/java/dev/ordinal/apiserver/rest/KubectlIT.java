@@ -99,12 +99,7 @@ class KubectlIT {
                     .isTrue();
         }
         work = Files.createTempDirectory("ordinal-kubectl-");
-        // ApiServerProcess.embedded() puts the database under a temporary directory only its creator may enter; run as
-        // root, the api-server's embedded PostgreSQL (run as the unprivileged "ordinal" user) then cannot reach it and
-        // the process exits 1 without a word. A traversable parent avoids that.
-        Path database = Files.createTempDirectory("ordinal-kubectl-pg-");
-        Files.setPosixFilePermissions(database, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        server = new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", database.resolve("data").toString())).start();
+        server = ApiServerProcess.embedded(Map.of()).start();
         Files.writeString(work.resolve("kubeconfig"), """
                 apiVersion: v1
                 kind: Config

@@ -22,9 +22,6 @@ import dev.ordinal.client.time.Clock;
 import dev.ordinal.controllermanager.ControllerContext;
 import dev.ordinal.testkit.ApiServerProcess;
 import dev.ordinal.testkit.NodeStandIn;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -47,12 +44,7 @@ class StatefulSetControllerIT {
 
     @BeforeAll
     static void start() throws Exception {
-        // ApiServerProcess.embedded's temp directory is private (0700): when the tests run as root, the
-        // embedded PostgreSQL (run as the unprivileged user "ordinal") cannot reach a data directory
-        // inside it, so the directory here is made traversable.
-        Path dir = Files.createTempDirectory("ordinal-sts-it-pg-");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        server = new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dir.resolve("data").toString())).start();
+        server = ApiServerProcess.embedded(Map.of()).start();
         client = OrdinalClient.connect(server.target());
         informers = new SharedInformerFactory(client);
         controller = new StatefulSetController(StatefulSetControllerConfig.defaults());
