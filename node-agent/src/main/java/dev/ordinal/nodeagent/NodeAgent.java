@@ -213,6 +213,14 @@ public final class NodeAgent implements AutoCloseable {
         if (local == null) {
             return;
         }
+        boolean readyTrue = n.getStatus().getConditionsList().stream()
+                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+        if (!readyTrue && local.registered && local.leaseValid(clock.nanoTime(), settings.fenceAfter())) {
+            // The node lifecycle controller marked us Unknown while we were cut off; say we are back.
+            client.resources(Node.class).updateStatusAsync(n.toBuilder()
+                    .setMetadata(n.getMetadata().toBuilder().clearResourceVersion())
+                    .setStatus(NodeRegistration.refresh(n.getStatus(), local.name(), settings, clock.now())).build());
+        }
         String cidr = n.getSpec().getPodCidr();
         if (!cidr.isEmpty() && (local.addresses() == null || !local.addresses().cidr().equals(cidr))) {
             try {

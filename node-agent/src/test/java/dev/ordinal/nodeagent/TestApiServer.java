@@ -1,0 +1,25 @@
+package dev.ordinal.nodeagent;
+
+import dev.ordinal.testkit.ApiServerProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+/**
+ * The packaged api-server on its own embedded PostgreSQL, in a temporary directory that the
+ * PostgreSQL user can reach: run as root, the api-server starts PostgreSQL as the user
+ * {@code ordinal}, which cannot enter the owner-only directory {@code ApiServerProcess.embedded}
+ * creates (the api-server then exits with 1 and no message).
+ */
+final class TestApiServer {
+    private TestApiServer() {
+    }
+
+    static ApiServerProcess start() throws IOException {
+        Path dir = Files.createTempDirectory("ordinal-node-it-pg-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dir.resolve("data").toString())).start();
+    }
+}
