@@ -64,17 +64,25 @@ public final class NodeAgent implements AutoCloseable {
     private final AtomicLong heartbeatWritten = new AtomicLong();
     private volatile boolean stopped;
     private Thread starter;
+    private final java.util.concurrent.ExecutorService registrations;
 
     public NodeAgent(AgentSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
         this.client = OrdinalClient.builder(settings.apiServer())
-                .callTimeout(Duration.ofSeconds(10))
+                .callTimeout(Duration.ofSeconds(30))
                 .keepAlive(Duration.ofSeconds(10), Duration.ofSeconds(5))
                 .maxInboundMessageSize(256 * 1024 * 1024)
                 .build();
-        Duration renewTimeout = settings.leaseRenewInterval().multipliedBy(2).compareTo(Duration.ofSeconds(2)) < 0
-                ? Duration.ofSeconds(2) : settings.leaseRenewInterval().multipliedBy(2);
+        // Long enough not to cancel renewals of a busy api-server (every cancellation is an HTTP/2 reset),
+        // short enough that a lost call leaves time for another attempt inside the fencing window.
+        Duration renewTimeout = settings.leaseRenewInterval().multipliedBy(2);
+        if (renewTimeout.compareTo(Duration.ofSeconds(2)) < 0) {
+            renewTimeout = Duration.ofSeconds(2);
+        }
+        if (renewTimeout.compareTo(settings.fenceAfter().dividedBy(2)) > 0) {
+            renewTimeout = settings.fenceAfter().dividedBy(2);
+        }
         this.renewClient = client.withCallTimeout(renewTimeout);
         for (String n : settings.nodeNames()) {
             nodes.put(n, new LocalNode(n));
@@ -85,6 +93,11 @@ public final class NodeAgent implements AutoCloseable {
             throw new IllegalStateException("cannot create the state directory " + settings.stateDir() + ": " + e.getMessage(), e);
         }
         this.heartbeat = settings.stateDir().resolve("heartbeat");
+        this.registrations = java.util.concurrent.Executors.newFixedThreadPool(Math.min(16, nodes.size()), r -> {
+            Thread t = new Thread(r, "node-registration");
+            t.setDaemon(true);
+            return t;
+        });
         VolumeManager volumes;
         if (settings.simulated()) {
             runtime = new SimulatedRuntime(clock, settings.simulatedStartDelay(), settings.simulatedReadyDelay());
@@ -237,43 +250,59 @@ public final class NodeAgent implements AutoCloseable {
 
     // ------------------------------------------------------------------ registration and status
 
+    /**
+     * Registers a node (create, or adopt the existing Node: our labels, fresh status). Blocking calls
+     * on a small pool, so a thousand simulated nodes register a few dozen at a time instead of
+     * flooding the api-server; a failure retries after 2 s with jitter.
+     */
     private void register(LocalNode n) {
         if (stopped) {
             return;
         }
+        registrations.execute(() -> {
+            if (stopped) {
+                return;
+            }
+            try {
+                registerNow(n);
+                if (!n.registered && nodes.size() == 1) {
+                    LOG.infof("node %s registered (%s cpu, %s memory, %d pods%s)", n.name(), settings.cpu(), settings.memory(),
+                            settings.maxPods(), settings.zone().map(z -> ", zone " + z).orElse(""));
+                }
+                n.registered = true;
+            } catch (ApiException e) {
+                if (!stopped) {
+                    if (nodes.size() == 1) {
+                        LOG.warnf("node %s: registration failed, retrying in 2s: %s", n.name(), e.getMessage());
+                    }
+                    clock.schedule(Duration.ofMillis(2000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000)),
+                            () -> register(n));
+                }
+            }
+        });
+    }
+
+    private void registerNow(LocalNode n) {
         Resources<Node> api = client.resources(Node.class);
         Node desired = NodeRegistration.node(n.name(), settings, clock.now());
-        api.createAsync(desired)
-                .exceptionallyCompose(e -> {
-                    ApiException a = ApiException.fromGrpc(unwrap(e));
-                    if (a.code() != Status.Code.ALREADY_EXISTS) {
-                        return CompletableFuture.failedFuture(a);
-                    }
-                    return api.getAsync("", n.name()).thenCompose(existing -> {
-                        Map<String, String> labels = new java.util.TreeMap<>(existing.getMetadata().getLabelsMap());
-                        labels.putAll(desired.getMetadata().getLabelsMap());
-                        CompletableFuture<Node> labelled = labels.equals(existing.getMetadata().getLabelsMap())
-                                && existing.getMetadata().getAnnotationsMap().entrySet().containsAll(desired.getMetadata().getAnnotationsMap().entrySet())
-                                ? CompletableFuture.completedFuture(existing)
-                                : api.updateAsync(existing.toBuilder().setMetadata(existing.getMetadata().toBuilder()
-                                        .clearLabels().putAllLabels(labels).putAllAnnotations(desired.getMetadata().getAnnotationsMap())).build());
-                        return labelled.thenCompose(l -> api.updateStatusAsync(l.toBuilder()
-                                .setMetadata(l.getMetadata().toBuilder().clearResourceVersion())
-                                .setStatus(NodeRegistration.refresh(l.getStatus(), n.name(), settings, clock.now())).build()));
-                    });
-                })
-                .whenComplete((node, e) -> {
-                    if (e == null) {
-                        if (!n.registered && nodes.size() == 1) {
-                            LOG.infof("node %s registered (%s cpu, %s memory, %d pods%s)", n.name(), settings.cpu(), settings.memory(),
-                                    settings.maxPods(), settings.zone().map(z -> ", zone " + z).orElse(""));
-                        }
-                        n.registered = true;
-                    } else if (!stopped) {
-                        LOG.warnf("node %s: registration failed, retrying in 2s: %s", n.name(), ApiException.fromGrpc(unwrap(e)).getMessage());
-                        clock.schedule(Duration.ofSeconds(2), () -> register(n));
-                    }
-                });
+        try {
+            api.create(desired);
+            return;
+        } catch (ApiException e) {
+            if (e.code() != Status.Code.ALREADY_EXISTS) {
+                throw e;
+            }
+        }
+        Node existing = api.get("", n.name());
+        Map<String, String> labels = new java.util.TreeMap<>(existing.getMetadata().getLabelsMap());
+        labels.putAll(desired.getMetadata().getLabelsMap());
+        if (!labels.equals(existing.getMetadata().getLabelsMap())
+                || !existing.getMetadata().getAnnotationsMap().entrySet().containsAll(desired.getMetadata().getAnnotationsMap().entrySet())) {
+            existing = api.update(existing.toBuilder().setMetadata(existing.getMetadata().toBuilder()
+                    .clearLabels().putAllLabels(labels).putAllAnnotations(desired.getMetadata().getAnnotationsMap())).build());
+        }
+        api.updateStatus(existing.toBuilder().setMetadata(existing.getMetadata().toBuilder().clearResourceVersion())
+                .setStatus(NodeRegistration.refresh(existing.getStatus(), n.name(), settings, clock.now())).build());
     }
 
     private void statusLoop() {
@@ -422,6 +451,7 @@ public final class NodeAgent implements AutoCloseable {
         podInformer.stop();
         nodeInformer.stop();
         events.close();
+        registrations.shutdownNow();
         runtime.close();
         client.close();
         LOG.infof("node agent stopped (%s)", nodes.size() == 1 ? "node " + settings.nodeNames().get(0) : nodes.size() + " nodes");

@@ -33,10 +33,11 @@ class SimulatedNodesIT {
             List<String> names = NodeAgent.simulatedNames("sim", NODES);
             AgentSettings settings = AgentSettings.process(api.target(), "sim", stateDir)
                     .withNodes(names, AgentSettings.SIMULATED)
-                    .withSimulatedDelays(Duration.ofMillis(200), Duration.ofMillis(300))
+                    .withSimulatedDelays(Duration.ZERO, Duration.ZERO)
                     .withFencing(Duration.ofSeconds(60), Duration.ofSeconds(10))
                     .withZone("zone-a")
                     .withWorkers(8);
+            long t0 = System.nanoTime();
             try (NodeAgent agent = new NodeAgent(settings, Clock.system()).start()) {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                     List<Node> nodes = client.resources(Node.class).list(ListOptions.all()).items();
@@ -44,6 +45,8 @@ class SimulatedNodesIT {
                             && n.getStatus().getConditionsList().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"))))
                             .hasSize(NODES);
                 });
+                System.out.printf("%d simulated nodes Ready with a pod range after %d ms%n", NODES, (System.nanoTime() - t0) / 1_000_000);
+                long t1 = System.nanoTime();
                 assertThat(client.resources(Lease.class).list(ListOptions.inNamespace(NodeAgent.LEASE_NAMESPACE)).items()).hasSize(NODES);
                 Node one = client.resources(Node.class).get("sim-7");
                 assertThat(one.getMetadata().getLabelsMap()).containsEntry("topology.kubernetes.io/zone", "zone-a")
@@ -60,6 +63,7 @@ class SimulatedNodesIT {
                     assertThat(pods.stream().filter(p -> p.getStatus().getPhase().equals("Running") && TestControlPlane.ready(p)))
                             .hasSize(NODES);
                 });
+                System.out.printf("%d pre-bound pods Running and Ready after %d ms%n", NODES, (System.nanoTime() - t1) / 1_000_000);
                 List<Pod> pods = client.resources(Pod.class).list(ListOptions.all()).items();
                 Set<String> ips = pods.stream().map(p -> p.getStatus().getPodIp()).collect(Collectors.toSet());
                 assertThat(ips).hasSize(NODES).allSatisfy(ip -> assertThat(ip).startsWith("127."));

@@ -20,6 +20,7 @@ final class TestApiServer {
     static ApiServerProcess start() throws IOException {
         Path dir = Files.createTempDirectory("ordinal-node-it-pg-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dir.resolve("data").toString())).start();
+        return new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dir.resolve("data").toString(),
+                "ORDINAL_API_SERVER_EMBEDDED_DB_FSYNC", "false")).start();
     }
 }

@@ -47,8 +47,15 @@ final class TestControlPlane implements AutoCloseable {
         }
         int i = next.getAndIncrement();
         String cidr = "127." + (64 + i / 256) + "." + (i % 256) + ".0/24";
-        client.resources(Node.class).modify("", n.getMetadata().getName(),
-                cur -> cur.toBuilder().setSpec(cur.getSpec().toBuilder().setPodCidr(cidr).clearPodCidrs().addPodCidrs(cidr)).build());
+        // Asynchronous, so a thousand nodes are served in parallel; a conflict (the agent wrote first) retries.
+        client.resources(Node.class).updateAsync(withCidr(n, cidr)).exceptionally(e -> {
+            client.resources(Node.class).modify("", n.getMetadata().getName(), cur -> withCidr(cur, cidr));
+            return null;
+        });
+    }
+
+    private static Node withCidr(Node n, String cidr) {
+        return n.toBuilder().setSpec(n.getSpec().toBuilder().setPodCidr(cidr).clearPodCidrs().addPodCidrs(cidr)).build();
     }
 
     static Pod pod(String name, String node, Container... containers) {
