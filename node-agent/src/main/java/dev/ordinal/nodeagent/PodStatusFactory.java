@@ -115,7 +115,7 @@ final class PodStatusFactory {
                 .setRestartCount(c.restartCount)
                 .setStarted(c.current != null && c.started)
                 .setReady(c.current != null && c.ready && !terminating);
-        if (c.current != null) {
+        if (c.current != null && c.runningSinceNanos != 0) {
             b.setContainerId(c.current.containerId());
             b.setState(ContainerState.newBuilder().setRunning(ContainerStateRunning.newBuilder()
                     .setStartedAt(Times.timestamp(c.current.startedAt()))));

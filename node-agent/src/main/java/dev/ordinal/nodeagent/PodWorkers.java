@@ -309,6 +309,8 @@ final class PodWorkers {
                 wake = Math.min(wake, probe(key, st, c, now));
             } else if (s instanceof InstanceState.Creating && runtime instanceof SimulatedRuntime sim) {
                 wake = Math.min(wake, now + Duration.between(clock.now(), c.current.startedAt().plus(sim.startDelay())).toNanos());
+            } else if (s instanceof InstanceState.Creating) {
+                wake = Math.min(wake, now + Duration.ofMillis(30).toNanos());
             }
         }
         if (c.current == null && !c.terminal) {

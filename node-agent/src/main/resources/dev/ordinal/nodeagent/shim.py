@@ -121,9 +121,12 @@ def main():
         reason = "Completed"
     else:
         reason = "Error"
-    write_atomic(spec["exitFile"], json.dumps({"exitCode": code, "signal": sig, "reason": reason,
-                 "message": fenced or "", "startedAt": started_ms, "finishedAt": int(time.time() * 1000)}))
     record(spec, "STOPPED", " exit=%d reason=%s" % (code, reason))
+    try:
+        write_atomic(spec["exitFile"], json.dumps({"exitCode": code, "signal": sig, "reason": reason,
+                     "message": fenced or "", "startedAt": started_ms, "finishedAt": int(time.time() * 1000)}))
+    except OSError:
+        pass  # the agent removed the pod's directory meanwhile (the pod is gone)
 
 
 if __name__ == "__main__":

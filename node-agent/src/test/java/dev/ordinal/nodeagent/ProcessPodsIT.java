@@ -89,7 +89,7 @@ class ProcessPodsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        api = TestApiServer.start();
+        api = TestApiServer.shared();
         client = OrdinalClient.connect(api.target());
         pods = client.resources(Pod.class);
         controlPlane = new TestControlPlane(client);
@@ -111,11 +111,12 @@ class ProcessPodsIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (Pod p : pods.list(dev.ordinal.client.ListOptions.all()).items()) {
+        for (Pod p : pods.list(dev.ordinal.client.ListOptions.all().withFieldSelector("spec.nodeName=" + NODE)).items()) {
             pods.delete(p.getMetadata().getNamespace(), p.getMetadata().getName(), DeleteOptions.defaults().withGracePeriodSeconds(1));
         }
         if (agent != null) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> pods.list(dev.ordinal.client.ListOptions.all()).items().isEmpty());
+            await().atMost(Duration.ofSeconds(20)).until(() -> pods.list(dev.ordinal.client.ListOptions.all()
+                    .withFieldSelector("spec.nodeName=" + NODE)).items().isEmpty());
             agent.close();
         }
         if (vertx != null) {
@@ -126,9 +127,6 @@ class ProcessPodsIT {
         }
         if (client != null) {
             client.close();
-        }
-        if (api != null) {
-            api.close();
         }
         assertThat(ProcessRecords.overlaps(stateDir.resolve("process-events.log"))).isEmpty();
     }

@@ -40,7 +40,7 @@ class RestartAndFencingIT {
 
     @BeforeAll
     static void start() throws Exception {
-        api = TestApiServer.start();
+        api = TestApiServer.shared();
         client = OrdinalClient.connect(api.target());
         pods = client.resources(Pod.class);
         controlPlane = new TestControlPlane(client);
@@ -50,7 +50,6 @@ class RestartAndFencingIT {
     static void stop() throws Exception {
         controlPlane.close();
         client.close();
-        api.close();
     }
 
     @AfterEach
@@ -58,7 +57,8 @@ class RestartAndFencingIT {
         if (agent != null) {
             agent.close();
         }
-        for (Pod p : pods.list(ListOptions.all()).items()) {
+        for (Pod p : pods.list(ListOptions.all()).items().stream()
+                .filter(p -> p.getSpec().getNodeName().endsWith("-node")).toList()) {
             pods.delete(p.getMetadata().getNamespace(), p.getMetadata().getName(), DeleteOptions.defaults().withGracePeriodSeconds(0));
         }
         Path events = stateDir.resolve("process-events.log");

@@ -17,6 +17,27 @@ final class TestApiServer {
     private TestApiServer() {
     }
 
+    private static ApiServerProcess shared;
+
+    /**
+     * One api-server for every integration test class of this module (failsafe runs them in one JVM);
+     * each class works on its own nodes and pods. Stopped when the JVM exits.
+     */
+    static synchronized ApiServerProcess shared() throws IOException {
+        if (shared == null) {
+            shared = start();
+            ApiServerProcess s = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    s.close();
+                } catch (Exception e) {
+                    // the JVM is going away anyway
+                }
+            }));
+        }
+        return shared;
+    }
+
     static ApiServerProcess start() throws IOException {
         Path dir = Files.createTempDirectory("ordinal-node-it-pg-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));

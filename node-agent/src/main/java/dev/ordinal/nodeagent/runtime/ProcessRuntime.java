@@ -188,7 +188,8 @@ public final class ProcessRuntime implements PodRuntime {
             return exited.get();
         }
         if (shimAlive(i)) {
-            return new InstanceState.Running(i.startedAt());
+            // Running once the supervisor has started the process and recorded its group.
+            return Files.exists(i.file(".pid")) ? new InstanceState.Running(i.startedAt()) : new InstanceState.Creating();
         }
         exited = readExit(i);
         if (exited.isPresent()) {
@@ -332,10 +333,19 @@ public final class ProcessRuntime implements PodRuntime {
 
     /** Kills whatever a previous agent left running for a pod, without needing its handles. */
     public void killLeftovers(String podUid) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (RecoveredContainer c : recover(podUid)) {
             Instance i = (Instance) c.instance();
-            if (readExit(i).isEmpty()) {
+            // A supervisor may still be starting its process: keep killing the group until the supervisor
+            // has seen it die (and recorded it), so nothing of the pod outlives this call.
+            while (shimAlive(i) && System.nanoTime() < deadline) {
                 readPgid(i).ifPresent(g -> signal(g, "KILL"));
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
