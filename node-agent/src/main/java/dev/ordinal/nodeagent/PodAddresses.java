@@ -1,5 +1,6 @@
 package dev.ordinal.nodeagent;
 
+import dev.ordinal.client.api.Ipv4;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -24,7 +25,7 @@ public final class PodAddresses {
             throw new IllegalArgumentException("spec.podCIDR: prefix length of \"" + cidr + "\" must be between 8 and 30");
         }
         long mask = (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
-        this.base = toLong(cidr.substring(0, slash)) & mask;
+        this.base = Ipv4.toLong(cidr.substring(0, slash)) & mask;
         this.size = 1 << (32 - prefix);
     }
 
@@ -36,7 +37,7 @@ public final class PodAddresses {
     public synchronized String allocate() {
         for (long i = 1; i < size - 1; i++) {
             if (used.add(base + i)) {
-                return toString(base + i);
+                return Ipv4.toString(base + i);
             }
         }
         return "";
@@ -44,7 +45,7 @@ public final class PodAddresses {
 
     /** Marks an address as taken (a re-adopted pod keeps its address); false when outside the range. */
     public synchronized boolean claim(String address) {
-        long a = toLong(address);
+        long a = Ipv4.toLong(address);
         if (a <= base || a >= base + size - 1) {
             return false;
         }
@@ -54,27 +55,7 @@ public final class PodAddresses {
 
     public synchronized void release(String address) {
         if (!address.isEmpty()) {
-            used.remove(toLong(address));
+            used.remove(Ipv4.toLong(address));
         }
-    }
-
-    static long toLong(String ip) {
-        String[] p = ip.split("\\.");
-        if (p.length != 4) {
-            throw new IllegalArgumentException("\"" + ip + "\" is not an IPv4 address");
-        }
-        long v = 0;
-        for (String s : p) {
-            int octet = Integer.parseInt(s);
-            if (octet < 0 || octet > 255) {
-                throw new IllegalArgumentException("\"" + ip + "\" is not an IPv4 address");
-            }
-            v = (v << 8) | octet;
-        }
-        return v;
-    }
-
-    static String toString(long v) {
-        return ((v >> 24) & 255) + "." + ((v >> 16) & 255) + "." + ((v >> 8) & 255) + "." + (v & 255);
     }
 }

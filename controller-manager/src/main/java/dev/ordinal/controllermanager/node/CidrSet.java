@@ -1,5 +1,6 @@
 package dev.ordinal.controllermanager.node;
 
+import dev.ordinal.client.api.Ipv4;
 import java.util.BitSet;
 
 /**
@@ -24,7 +25,7 @@ public final class CidrSet {
                     + " must be between the cluster prefix (" + prefix + ") and 30, and at most 24 bits longer");
         }
         long mask = (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
-        this.base = toLong(clusterCidr.substring(0, slash)) & mask;
+        this.base = Ipv4.toLong(clusterCidr.substring(0, slash)) & mask;
         this.blockBits = 32 - nodeMaskSize;
         this.blocks = 1 << (nodeMaskSize - prefix);
         this.maskSize = nodeMaskSize;
@@ -58,7 +59,7 @@ public final class CidrSet {
             return "";
         }
         used.set(i);
-        return toString(base + ((long) i << blockBits)) + "/" + maskSize;
+        return Ipv4.toString(base + ((long) i << blockBits)) + "/" + maskSize;
     }
 
     private int index(String cidr) {
@@ -66,27 +67,11 @@ public final class CidrSet {
         if (slash < 0 || Integer.parseInt(cidr.substring(slash + 1)) != maskSize) {
             return -1;
         }
-        long a = toLong(cidr.substring(0, slash));
+        long a = Ipv4.toLong(cidr.substring(0, slash));
         long offset = a - base;
         if (offset < 0 || (offset & ((1L << blockBits) - 1)) != 0 || (offset >> blockBits) >= blocks) {
             return -1;
         }
         return (int) (offset >> blockBits);
-    }
-
-    static long toLong(String ip) {
-        String[] p = ip.split("\\.");
-        if (p.length != 4) {
-            throw new IllegalArgumentException("\"" + ip + "\" is not an IPv4 address");
-        }
-        long v = 0;
-        for (String s : p) {
-            v = (v << 8) | Integer.parseInt(s);
-        }
-        return v;
-    }
-
-    static String toString(long v) {
-        return ((v >> 24) & 255) + "." + ((v >> 16) & 255) + "." + ((v >> 8) & 255) + "." + (v & 255);
     }
 }
