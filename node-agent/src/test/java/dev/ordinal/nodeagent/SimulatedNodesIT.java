@@ -48,8 +48,10 @@ class SimulatedNodesIT {
                 });
                 System.out.printf("%d simulated nodes Ready with a pod range after %d ms%n", NODES, (System.nanoTime() - t0) / 1_000_000);
                 long t1 = System.nanoTime();
-                assertThat(client.resources(Lease.class).list(ListOptions.inNamespace(NodeAgent.LEASE_NAMESPACE)).items())
-                        .filteredOn(l -> l.getMetadata().getName().startsWith("sim-")).hasSize(NODES);
+                // First renewals are spread over the renewal interval, so the last Leases may still be coming.
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.resources(Lease.class)
+                        .list(ListOptions.inNamespace(NodeAgent.LEASE_NAMESPACE)).items())
+                        .filteredOn(l -> l.getMetadata().getName().startsWith("sim-")).hasSize(NODES));
                 Node one = client.resources(Node.class).get("sim-7");
                 assertThat(one.getMetadata().getLabelsMap()).containsEntry("topology.kubernetes.io/zone", "zone-a")
                         .containsEntry("kubernetes.io/hostname", "sim-7");
