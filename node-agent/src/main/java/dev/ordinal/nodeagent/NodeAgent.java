@@ -1,0 +1,472 @@
+package dev.ordinal.nodeagent;
+
+import dev.ordinal.api.v1.Lease;
+import dev.ordinal.api.v1.LeaseSpec;
+import dev.ordinal.api.v1.Node;
+import dev.ordinal.api.v1.ObjectMeta;
+import dev.ordinal.api.v1.Pod;
+import dev.ordinal.client.ListOptions;
+import dev.ordinal.client.OrdinalClient;
+import dev.ordinal.client.Resources;
+import dev.ordinal.client.api.ApiException;
+import dev.ordinal.client.api.Times;
+import dev.ordinal.client.events.ApiEventRecorder;
+import dev.ordinal.client.events.EventRecorder;
+import dev.ordinal.client.informer.InformerOptions;
+import dev.ordinal.client.informer.ResourceEventHandler;
+import dev.ordinal.client.informer.SharedIndexInformer;
+import dev.ordinal.client.time.Clock;
+import dev.ordinal.nodeagent.runtime.PodRuntime;
+import dev.ordinal.nodeagent.runtime.ProcessRuntime;
+import dev.ordinal.nodeagent.runtime.SimulatedRuntime;
+import dev.ordinal.nodeagent.volume.LocalVolumeManager;
+import dev.ordinal.nodeagent.volume.VolumeManager;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * A node agent: registers its Node(s), renews each node's Lease in {@code kube-node-lease}, runs
+ * the pods bound to them through a {@link PodRuntime} and reports their status, and fences — kills
+ * every pod of a node whose Lease it could not renew for {@code fence-after}. With the process
+ * runtime it also writes the heartbeat file the per-container supervisors watch, so the pods die
+ * within the same window when the agent itself is killed or frozen. Plain Java: the Quarkus
+ * service and the tests both build one from {@link AgentSettings}.
+ */
+public final class NodeAgent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NodeAgent.class);
+    public static final String LEASE_NAMESPACE = "kube-node-lease";
+    private static final Duration FENCE_CHECK = Duration.ofMillis(200);
+
+    private final AgentSettings settings;
+    private final Clock clock;
+    private final OrdinalClient client;
+    private final OrdinalClient renewClient;
+    private final Map<String, LocalNode> nodes = new LinkedHashMap<>();
+    private final PodRuntime runtime;
+    private final SharedIndexInformer<Pod> podInformer;
+    private final SharedIndexInformer<Node> nodeInformer;
+    private final PodWorkers workers;
+    private final ApiEventRecorder events;
+    private final Path heartbeat;
+    private final AtomicLong heartbeatWritten = new AtomicLong();
+    private volatile boolean stopped;
+    private Thread starter;
+    private final java.util.concurrent.ExecutorService registrations;
+
+    public NodeAgent(AgentSettings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.client = OrdinalClient.builder(settings.apiServer())
+                .callTimeout(Duration.ofSeconds(30))
+                .keepAlive(Duration.ofSeconds(10), Duration.ofSeconds(5))
+                .maxInboundMessageSize(256 * 1024 * 1024)
+                .build();
+        // Long enough not to cancel renewals of a busy api-server (every cancellation is an HTTP/2 reset),
+        // short enough that a lost call leaves time for another attempt inside the fencing window.
+        Duration renewTimeout = settings.leaseRenewInterval().multipliedBy(2);
+        if (renewTimeout.compareTo(Duration.ofSeconds(2)) < 0) {
+            renewTimeout = Duration.ofSeconds(2);
+        }
+        if (renewTimeout.compareTo(settings.fenceAfter().dividedBy(2)) > 0) {
+            renewTimeout = settings.fenceAfter().dividedBy(2);
+        }
+        this.renewClient = client.withCallTimeout(renewTimeout);
+        for (String n : settings.nodeNames()) {
+            nodes.put(n, new LocalNode(n));
+        }
+        try {
+            Files.createDirectories(settings.stateDir());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the state directory " + settings.stateDir() + ": " + e.getMessage(), e);
+        }
+        this.heartbeat = settings.stateDir().resolve("heartbeat");
+        this.registrations = java.util.concurrent.Executors.newFixedThreadPool(Math.min(16, nodes.size()), r -> {
+            Thread t = new Thread(r, "node-registration");
+            t.setDaemon(true);
+            return t;
+        });
+        VolumeManager volumes;
+        if (settings.simulated()) {
+            runtime = new SimulatedRuntime(clock, settings.simulatedStartDelay(), settings.simulatedReadyDelay());
+            volumes = new VolumeManager() {
+                @Override
+                public Map<String, Path> setUp(Pod pod) {
+                    return Map.of();
+                }
+
+                @Override
+                public void tearDown(Pod pod) {
+                }
+            };
+        } else {
+            runtime = new ProcessRuntime(settings.stateDir(), heartbeat, settings.processEventsFile(), settings.python(),
+                    settings.namespaces(), settings.fenceAfter().toMillis() / 1000.0);
+            volumes = new LocalVolumeManager(settings.stateDir());
+        }
+        String selector = nodes.size() == 1 ? "spec.nodeName=" + settings.nodeNames().get(0) : "spec.nodeName!=";
+        this.podInformer = new SharedIndexInformer<>(client.resources(Pod.class),
+                ListOptions.all().withFieldSelector(selector), InformerOptions.defaults().withClock(clock));
+        this.nodeInformer = new SharedIndexInformer<>(client.resources(Node.class),
+                nodes.size() == 1 ? ListOptions.all().withFieldSelector("metadata.name=" + settings.nodeNames().get(0)) : ListOptions.all(),
+                InformerOptions.defaults().withClock(clock));
+        this.events = new ApiEventRecorder(client, "kubelet", nodes.size() == 1 ? settings.nodeNames().get(0) : "", clock);
+        this.workers = new PodWorkers(settings, clock, runtime, volumes, nodes, podInformer, client.resources(Pod.class),
+                nodes.size() > 1 ? EventRecorder.discarding() : events);
+    }
+
+    public AgentSettings settings() {
+        return settings;
+    }
+
+    public PodRuntime runtime() {
+        return runtime;
+    }
+
+    public LocalNode node(String name) {
+        return nodes.get(name);
+    }
+
+    /** Starts registering, heartbeating and syncing; returns at once (the work continues on its own threads). */
+    public NodeAgent start() {
+        LOG.infof("node agent starting: %s, runtime %s%s, api-server %s, state in %s, fence-after %s",
+                nodes.size() == 1 ? "node " + settings.nodeNames().get(0) : nodes.size() + " nodes",
+                settings.runtime(),
+                settings.simulated() ? "" : runtime instanceof ProcessRuntime p && p.namespaces()
+                        ? " (private mount and UTS namespaces)" : " (no namespaces: not root)",
+                settings.apiServer(), settings.stateDir().toAbsolutePath(), PodWorkers.format(settings.fenceAfter()));
+        nodeInformer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Node n) {
+                nodeSeen(n);
+            }
+
+            @Override
+            public void onUpdate(Node old, Node n) {
+                nodeSeen(n);
+            }
+
+            @Override
+            public void onDelete(Node n) {
+                LocalNode local = nodes.get(n.getMetadata().getName());
+                if (local != null && !stopped) {
+                    LOG.warnf("node %s was deleted from the API: registering it again", local.name());
+                    local.registered = false;
+                    register(local);
+                }
+            }
+        });
+        podInformer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod p) {
+                workers.enqueue(p);
+            }
+
+            @Override
+            public void onUpdate(Pod old, Pod p) {
+                workers.enqueue(p);
+            }
+
+            @Override
+            public void onDelete(Pod p) {
+                workers.enqueueDeleted(p);
+            }
+        });
+        int i = 0;
+        long spread = settings.leaseRenewInterval().toNanos() / Math.max(1, nodes.size());
+        for (LocalNode n : nodes.values()) {
+            register(n);
+            Duration first = Duration.ofNanos(spread * i++);
+            clock.schedule(first, () -> renewLoop(n));
+        }
+        clock.schedule(FENCE_CHECK, this::fenceLoop);
+        clock.schedule(settings.nodeStatusReportInterval(), this::statusLoop);
+        nodeInformer.start();
+        podInformer.start();
+        starter = new Thread(() -> {
+            try {
+                while (!stopped && !podInformer.hasSynced()) {
+                    try {
+                        podInformer.synced().get(1, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        // keep waiting for the api-server
+                    }
+                }
+                if (stopped) {
+                    return;
+                }
+                workers.stopOrphans();
+                workers.start();
+                LOG.infof("node agent syncing pods of %s", nodes.size() == 1 ? "node " + settings.nodeNames().get(0) : nodes.size() + " nodes");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.error("pod informer failed", e);
+            }
+        }, "node-agent-start");
+        starter.setDaemon(true);
+        starter.start();
+        return this;
+    }
+
+    private void nodeSeen(Node n) {
+        LocalNode local = nodes.get(n.getMetadata().getName());
+        if (local == null) {
+            return;
+        }
+        boolean readyTrue = n.getStatus().getConditionsList().stream()
+                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+        if (!readyTrue && local.registered && local.leaseValid(clock.nanoTime(), settings.fenceAfter())) {
+            // The node lifecycle controller marked us Unknown while we were cut off; say we are back.
+            client.resources(Node.class).updateStatusAsync(n.toBuilder()
+                    .setMetadata(n.getMetadata().toBuilder().clearResourceVersion())
+                    .setStatus(NodeRegistration.refresh(n.getStatus(), local.name(), settings, clock.now())).build());
+        }
+        String cidr = n.getSpec().getPodCidr();
+        if (!cidr.isEmpty() && (local.addresses() == null || !local.addresses().cidr().equals(cidr))) {
+            try {
+                local.assignPodCidr(cidr);
+                if (nodes.size() == 1) {
+                    LOG.infof("node %s: pod address range %s", local.name(), cidr);
+                }
+                workers.enqueueNode(local.name());
+            } catch (IllegalArgumentException e) {
+                LOG.errorf("node %s: %s", local.name(), e.getMessage());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ registration and status
+
+    /**
+     * Registers a node (create, or adopt the existing Node: our labels, fresh status). Blocking calls
+     * on a small pool, so a thousand simulated nodes register a few dozen at a time instead of
+     * flooding the api-server; a failure retries after 2 s with jitter.
+     */
+    private void register(LocalNode n) {
+        if (stopped) {
+            return;
+        }
+        registrations.execute(() -> {
+            if (stopped) {
+                return;
+            }
+            try {
+                registerNow(n);
+                if (!n.registered && nodes.size() == 1) {
+                    LOG.infof("node %s registered (%s cpu, %s memory, %d pods%s)", n.name(), settings.cpu(), settings.memory(),
+                            settings.maxPods(), settings.zone().map(z -> ", zone " + z).orElse(""));
+                }
+                n.registered = true;
+            } catch (ApiException e) {
+                if (!stopped) {
+                    if (nodes.size() == 1) {
+                        LOG.warnf("node %s: registration failed, retrying in 2s: %s", n.name(), e.getMessage());
+                    }
+                    clock.schedule(Duration.ofMillis(2000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000)),
+                            () -> register(n));
+                }
+            }
+        });
+    }
+
+    private void registerNow(LocalNode n) {
+        Resources<Node> api = client.resources(Node.class);
+        Node desired = NodeRegistration.node(n.name(), settings, clock.now());
+        try {
+            api.create(desired);
+            return;
+        } catch (ApiException e) {
+            if (e.code() != Status.Code.ALREADY_EXISTS) {
+                throw e;
+            }
+        }
+        Node existing = api.get("", n.name());
+        Map<String, String> labels = new java.util.TreeMap<>(existing.getMetadata().getLabelsMap());
+        labels.putAll(desired.getMetadata().getLabelsMap());
+        if (!labels.equals(existing.getMetadata().getLabelsMap())
+                || !existing.getMetadata().getAnnotationsMap().entrySet().containsAll(desired.getMetadata().getAnnotationsMap().entrySet())) {
+            existing = api.update(existing.toBuilder().setMetadata(existing.getMetadata().toBuilder()
+                    .clearLabels().putAllLabels(labels).putAllAnnotations(desired.getMetadata().getAnnotationsMap())).build());
+        }
+        api.updateStatus(existing.toBuilder().setMetadata(existing.getMetadata().toBuilder().clearResourceVersion())
+                .setStatus(NodeRegistration.refresh(existing.getStatus(), n.name(), settings, clock.now())).build());
+    }
+
+    private void statusLoop() {
+        if (stopped) {
+            return;
+        }
+        Resources<Node> api = client.resources(Node.class);
+        for (LocalNode n : nodes.values()) {
+            if (!n.registered) {
+                continue;
+            }
+            nodeInformer.lister().get("", n.name()).ifPresent(current -> api.updateStatusAsync(current.toBuilder()
+                    .setMetadata(current.getMetadata().toBuilder().clearResourceVersion())
+                    .setStatus(NodeRegistration.refresh(current.getStatus(), n.name(), settings, clock.now())).build()));
+        }
+        clock.schedule(settings.nodeStatusReportInterval(), this::statusLoop);
+    }
+
+    // ------------------------------------------------------------------ lease and fencing
+
+    private void renewLoop(LocalNode n) {
+        if (stopped) {
+            return;
+        }
+        renew(n);
+        clock.schedule(settings.leaseRenewInterval(), () -> renewLoop(n));
+    }
+
+    private void renew(LocalNode n) {
+        if (n.renewing) {
+            return;
+        }
+        n.renewing = true;
+        long sentNanos = clock.nanoTime();
+        Instant sentAt = clock.now();
+        Resources<Lease> leases = renewClient.resources(Lease.class);
+        CompletableFuture<Lease> base = n.lease != null ? CompletableFuture.completedFuture(n.lease)
+                : leases.getAsync(LEASE_NAMESPACE, n.name()).exceptionallyCompose(e -> {
+                    ApiException a = ApiException.fromGrpc(unwrap(e));
+                    if (a.code() != Status.Code.NOT_FOUND) {
+                        return CompletableFuture.failedFuture(a);
+                    }
+                    return leases.createAsync(Lease.newBuilder()
+                            .setMetadata(ObjectMeta.newBuilder().setNamespace(LEASE_NAMESPACE).setName(n.name()))
+                            .setSpec(LeaseSpec.newBuilder().setHolderIdentity(n.name())
+                                    .setLeaseDurationSeconds(settings.leaseDurationSeconds())
+                                    .setAcquireTime(Times.timestamp(sentAt)).setRenewTime(Times.timestamp(sentAt)))
+                            .build());
+                });
+        base.thenCompose(l -> leases.updateAsync(l.toBuilder().setSpec(l.getSpec().toBuilder()
+                        .setHolderIdentity(n.name())
+                        .setLeaseDurationSeconds(settings.leaseDurationSeconds())
+                        .setRenewTime(Times.timestamp(sentAt))).build()))
+                .whenComplete((lease, e) -> {
+                    n.renewing = false;
+                    if (e == null) {
+                        n.lease = lease;
+                        n.renewed(sentNanos);
+                        writeHeartbeat(sentAt);
+                        if (n.lastRenewError != null) {
+                            LOG.infof("node %s: Lease renewed again (it had failed: %s)", n.name(), n.lastRenewError);
+                            n.lastRenewError = null;
+                        }
+                        if (n.fenced()) {
+                            n.fenced(false);
+                            LOG.warnf("node %s: Lease renewed again after fencing; the pods killed by the fence stay Failed "
+                                    + "and their controllers replace them", n.name());
+                            workers.enqueueNode(n.name());
+                        }
+                    } else {
+                        ApiException a = ApiException.fromGrpc(unwrap(e));
+                        if (a.code() == Status.Code.ABORTED || a.code() == Status.Code.NOT_FOUND) {
+                            n.lease = null;
+                        }
+                        if (n.lastRenewError == null && nodes.size() == 1) {
+                            LOG.warnf("node %s: cannot renew its Lease: %s", n.name(), a.getMessage());
+                        }
+                        n.lastRenewError = a.getMessage();
+                    }
+                });
+    }
+
+    /**
+     * The heartbeat the supervisors watch: the wall-clock time at which the latest successful renewal
+     * was sent. Written only forwards, atomically.
+     */
+    private void writeHeartbeat(Instant sentAt) {
+        if (settings.simulated()) {
+            return;
+        }
+        long ms = sentAt.toEpochMilli();
+        synchronized (heartbeatWritten) {
+            if (ms <= heartbeatWritten.get()) {
+                return;
+            }
+            try {
+                Path tmp = heartbeat.resolveSibling("heartbeat.tmp");
+                Files.writeString(tmp, String.format("%d.%03d%n", ms / 1000, ms % 1000), StandardCharsets.UTF_8);
+                Files.move(tmp, heartbeat, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                heartbeatWritten.set(ms);
+            } catch (IOException e) {
+                LOG.errorf("cannot write the heartbeat file %s: %s (the pods' supervisors will fence them)", heartbeat, e.getMessage());
+            }
+        }
+    }
+
+    private void fenceLoop() {
+        if (stopped) {
+            return;
+        }
+        long now = clock.nanoTime();
+        for (LocalNode n : nodes.values()) {
+            Duration since = n.sinceRenewal(now);
+            if (since != null && !n.fenced() && !n.leaseValid(now, settings.fenceAfter())) {
+                n.fenced(true);
+                int killed = workers.fence(n);
+                LOG.errorf("FENCED node %s: its Lease could not be renewed for %s (fence-after %s; last error: %s): "
+                        + "killed %d pod(s) so that none can run twice once the control plane replaces them",
+                        n.name(), PodWorkers.format(since), PodWorkers.format(settings.fenceAfter()),
+                        n.lastRenewError == null ? "none" : n.lastRenewError, killed);
+            }
+        }
+        clock.schedule(FENCE_CHECK, this::fenceLoop);
+    }
+
+    // ------------------------------------------------------------------ logs
+
+    Optional<PodWorkers.LogTarget> logTarget(String namespace, String pod, String container, boolean previous) {
+        return workers.logTarget(namespace, pod, container, previous);
+    }
+
+    /** Container log access for the HTTP endpoint. */
+    public ContainerLogs logs() {
+        return new ContainerLogs(this);
+    }
+
+    /** Stops the agent without touching its pods: their supervisors keep them running until the fencing window passes. */
+    @Override
+    public void close() {
+        stopped = true;
+        try {
+            workers.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        podInformer.stop();
+        nodeInformer.stop();
+        events.close();
+        registrations.shutdownNow();
+        runtime.close();
+        client.close();
+        LOG.infof("node agent stopped (%s)", nodes.size() == 1 ? "node " + settings.nodeNames().get(0) : nodes.size() + " nodes");
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    /** Node names of a simulated agent: {@code <prefix>-0} … {@code <prefix>-(count-1)}. */
+    public static List<String> simulatedNames(String prefix, int count) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(i -> prefix + "-" + i).toList();
+    }
+}

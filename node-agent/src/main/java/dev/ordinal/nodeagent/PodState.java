@@ -1,0 +1,79 @@
+package dev.ordinal.nodeagent;
+
+import dev.ordinal.api.v1.Container;
+import dev.ordinal.api.v1.Pod;
+import dev.ordinal.api.v1.PodStatus;
+import dev.ordinal.nodeagent.probe.ProbeTracker;
+import dev.ordinal.nodeagent.runtime.ContainerInstance;
+import dev.ordinal.nodeagent.runtime.InstanceState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What the agent knows about one pod it runs; touched only by the pod's worker (one at a time). */
+final class PodState {
+    final String uid;
+    final LocalNode node;
+    volatile Pod pod;
+    String podIp = "";
+    Instant startTime;
+    Map<String, Path> volumes;
+    String volumeMessage = "";
+    final Map<String, ContainerRun> containers = new LinkedHashMap<>();
+    boolean terminating;
+    boolean termSent;
+    long killDeadlineNanos;
+    boolean finalDeleteSent;
+    /** Pod-level failure (a container that cannot run at all, the node fenced): phase Failed. */
+    String failedReason;
+    String failedMessage;
+    PodStatus lastReported;
+
+    PodState(Pod pod, LocalNode node) {
+        this.uid = pod.getMetadata().getUid();
+        this.pod = pod;
+        this.node = node;
+    }
+
+    String describe() {
+        return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    }
+
+    /** One container of the pod: its current instance, the last one that ended, restart backoff and probes. */
+    static final class ContainerRun {
+        final Container spec;
+        volatile ContainerInstance current;
+        InstanceState.Exited lastExit;
+        String lastExitContainerId = "";
+        /** The instance that ended before {@link #lastExit} (for lastState of a terminal container). */
+        InstanceState.Exited previousExit;
+        int restartCount;
+        int nextInstance;
+        long backoffUntilNanos;
+        Duration backoff;
+        long runningSinceNanos;
+        ProbeTracker startup;
+        ProbeTracker liveness;
+        ProbeTracker readiness;
+        boolean started;
+        boolean ready;
+        /** Will not run again (restartPolicy says so). */
+        boolean terminal;
+        String waitingReason = "ContainerCreating";
+        String waitingMessage = "";
+        boolean termSent;
+        Map<String, String> env = Map.of();
+        /** Why the agent killed the current instance (a failed liveness probe), for its termination reason. */
+        String killReason;
+
+        ContainerRun(Container spec) {
+            this.spec = spec;
+        }
+
+        boolean everStarted() {
+            return current != null || lastExit != null;
+        }
+    }
+}

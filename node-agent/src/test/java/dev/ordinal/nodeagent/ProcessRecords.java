@@ -1,0 +1,60 @@
+package dev.ordinal.nodeagent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the supervisors' process start/stop records and checks the invariant "at most one running
+ * process per pod identity at any moment": the recorded intervals (STARTING written before the
+ * process exists, STOPPED after its whole group died) of one identity must not overlap.
+ */
+final class ProcessRecords {
+    record Line(long nanos, String what, String identity, String rest) {
+    }
+
+    static List<Line> read(Path file) throws IOException {
+        List<Line> lines = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return lines;
+        }
+        for (String l : Files.readAllLines(file)) {
+            String[] p = l.split(" ", 4);
+            if (p.length >= 3) {
+                lines.add(new Line(Long.parseLong(p[0]), p[1], p[2], p.length > 3 ? p[3] : ""));
+            }
+        }
+        lines.sort((a, b) -> Long.compare(a.nanos, b.nanos));
+        return lines;
+    }
+
+    static long starts(Path file, String identity) throws IOException {
+        return read(file).stream().filter(l -> l.identity.equals(identity) && l.what.equals("STARTING")).count();
+    }
+
+    static long stops(Path file, String identity) throws IOException {
+        return read(file).stream().filter(l -> l.identity.equals(identity) && l.what.equals("STOPPED")).count();
+    }
+
+    /** The violations of the invariant, as sentences; empty when it held. */
+    static List<String> overlaps(Path file) throws IOException {
+        List<String> violations = new ArrayList<>();
+        Map<String, Integer> running = new HashMap<>();
+        for (Line l : read(file)) {
+            int n = running.getOrDefault(l.identity, 0);
+            if (l.what.equals("STARTING")) {
+                if (n > 0) {
+                    violations.add(l.identity + " started at " + l.nanos + " while " + n + " instance(s) were running");
+                }
+                running.put(l.identity, n + 1);
+            } else if (l.what.equals("STOPPED")) {
+                running.put(l.identity, Math.max(0, n - 1));
+            }
+        }
+        return violations;
+    }
+}
