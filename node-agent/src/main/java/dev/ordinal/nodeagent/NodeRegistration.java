@@ -1,8 +1,10 @@
 package dev.ordinal.nodeagent;
 
+import dev.ordinal.api.v1.DaemonEndpoint;
 import dev.ordinal.api.v1.Node;
 import dev.ordinal.api.v1.NodeAddress;
 import dev.ordinal.api.v1.NodeCondition;
+import dev.ordinal.api.v1.NodeDaemonEndpoints;
 import dev.ordinal.api.v1.NodeSpec;
 import dev.ordinal.api.v1.NodeStatus;
 import dev.ordinal.api.v1.NodeSystemInfo;
@@ -21,8 +23,6 @@ import java.util.TreeMap;
 public final class NodeRegistration {
     public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
     public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
-    /** Where the api-server finds this agent's HTTP endpoint (container logs), as host:port. */
-    public static final String ENDPOINT_ANNOTATION = "node.ordinal.dev/agent-endpoint";
     public static final String VERSION = "ordinal-node-agent/0.1.0";
 
     private NodeRegistration() {
@@ -40,15 +40,18 @@ public final class NodeRegistration {
 
     public static Node node(String name, AgentSettings s, Instant now) {
         ObjectMeta.Builder meta = ObjectMeta.newBuilder().setName(name).putAllLabels(labels(name, s));
-        if (s.httpPort() > 0) {
-            meta.putAnnotations(ENDPOINT_ANNOTATION, s.address() + ":" + s.httpPort());
-        }
         return Node.newBuilder().setMetadata(meta).setSpec(NodeSpec.getDefaultInstance()).setStatus(status(name, s, now)).build();
     }
 
     public static NodeStatus status(String name, AgentSettings s, Instant now) {
         Map<String, String> resources = Map.of("cpu", s.cpu(), "memory", s.memory(), "pods", String.valueOf(s.maxPods()));
-        return NodeStatus.newBuilder()
+        NodeStatus.Builder status = NodeStatus.newBuilder();
+        if (s.httpPort() > 0) {
+            // Where the api-server proxies `kubectl logs` to: the InternalIP below and this port, as for a kubelet.
+            status.setDaemonEndpoints(NodeDaemonEndpoints.newBuilder()
+                    .setKubeletEndpoint(DaemonEndpoint.newBuilder().setPort(s.httpPort())));
+        }
+        return status
                 .putAllCapacity(resources)
                 .putAllAllocatable(resources)
                 .addConditions(NodeCondition.newBuilder().setType("Ready").setStatus("True").setReason("KubeletReady")
