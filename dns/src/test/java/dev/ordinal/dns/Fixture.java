@@ -27,6 +27,15 @@ final class Fixture {
     }
 
     void createAll() {
+        createAll(false);
+    }
+
+    /**
+     * The fixture; {@code apiServerValid} adapts the two objects the real api-server rejects, as
+     * Kubernetes would: api's second port gets a name (unnamed ports are only allowed alone) and the
+     * IPv6-only Service v6 is left out (Endpoints addresses are IPv4 here).
+     */
+    void createAll(boolean apiServerValid) {
         namespace("default");
         namespace("db");
         service(headless("default", "nginx", port("web", 80, 8080)));
@@ -44,26 +53,33 @@ final class Fixture {
         service(Service.newBuilder().setMetadata(meta("default", "api"))
                 .setSpec(ServiceSpec.newBuilder().setType("ClusterIP").setClusterIp("10.96.0.20").addClusterIps("10.96.0.20")
                         .putSelector("app", "api")
-                        .addPorts(port("http", 80, 8080)).addPorts(port("", 9090, 9090)))
+                        .addPorts(port("http", 80, 8080)).addPorts(port(apiServerValid ? "metrics" : "", 9090, 9090)))
                 .build());
-        endpoints("default", "api", List.of(address("127.64.0.40")), List.of(), endpointPort("http", 8080), endpointPort("", 9090));
+        endpoints("default", "api", List.of(address("127.64.0.40")), List.of(), endpointPort("http", 8080),
+                endpointPort(apiServerValid ? "metrics" : "", 9090));
         service(headless("default", "big"));
         List<EndpointAddress> big = new java.util.ArrayList<>();
         for (int i = 1; i <= 100; i++) {
             big.add(address("127.64.2." + i));
         }
         endpoints("default", "big", big, List.of());
-        Service v6 = headless("default", "v6", port("web", 80, 80));
-        service(v6.toBuilder().setSpec(v6.getSpec().toBuilder().clearSelector()).build());
-        endpoints("default", "v6", List.of(host("v6-0", "fd00::5")), List.of(), endpointPort("web", 80));
+        if (!apiServerValid) {
+            Service v6 = headless("default", "v6", port("web", 80, 80));
+            service(v6.toBuilder().setSpec(v6.getSpec().toBuilder().clearSelector()).build());
+            endpoints("default", "v6", List.of(host("v6-0", "fd00::5")), List.of(), endpointPort("web", 80));
+        }
         service(Service.newBuilder().setMetadata(meta("default", "ext"))
                 .setSpec(ServiceSpec.newBuilder().setType("ExternalName").setExternalName("example.com"))
                 .build());
     }
 
+    /** Creates a Namespace unless it exists (the real api-server starts with {@code default}). */
     void namespace(String name) {
-        client.resources(Namespace.class).create(Namespace.newBuilder()
-                .setMetadata(ObjectMeta.newBuilder().setName(name)).build());
+        if (client.resources(Namespace.class).list(dev.ordinal.client.ListOptions.all()).items().stream()
+                .noneMatch(n -> n.getMetadata().getName().equals(name))) {
+            client.resources(Namespace.class).create(Namespace.newBuilder()
+                    .setMetadata(ObjectMeta.newBuilder().setName(name)).build());
+        }
     }
 
     Service service(Service s) {
