@@ -203,6 +203,17 @@ class DnsSpecCasesTest {
     }
 
     @Test
+    void addressRecordsAreShuffledPerReplyEvenWhenRepeated() {
+        Set<String> firsts = new HashSet<>();
+        for (int i = 0; i < 64 && firsts.size() < 2; i++) {
+            Message reply = dig.query("A", N);
+            assertThat(addresses(reply)).containsExactlyInAnyOrder("127.64.0.10", "127.64.0.11");
+            firsts.add(reply.getSection(Section.ANSWER).get(0).rdataToString());
+        }
+        assertThat(firsts).as("first address over 64 replies").containsExactlyInAnyOrder("127.64.0.10", "127.64.0.11");
+    }
+
+    @Test
     void case19ApexSoaHasTheSpecsFields() {
         Message reply = dig.query("SOA", C);
         assertFlags(reply, true, false);

@@ -29,11 +29,18 @@ public final class MessageWriter {
      * @param limit the largest message allowed (512, the EDNS size, or 65535 over TCP)
      * @param udpMax the payload size advertised in the OPT record
      */
-    public static void write(ByteBuf out, Request q, Reply reply, int limit, int udpMax) {
-        new MessageWriter(out).message(q, reply, limit, udpMax);
+    public static Layout write(ByteBuf out, Request q, Reply reply, int limit, int udpMax) {
+        return new MessageWriter(out).message(q, reply, limit, udpMax);
     }
 
-    private void message(Request q, Reply reply, int limit, int udpMax) {
+    /**
+     * Where the answer's address records lie, relative to the message start, when they are all the
+     * same size and may be reordered byte-wise (a cached reply is reshuffled this way); count 0 otherwise.
+     */
+    public record Layout(int answerStart, int rrSize, int rrCount) {
+    }
+
+    private Layout message(Request q, Reply reply, int limit, int udpMax) {
         boolean edns = q.hasEdns();
         int budget = limit - (edns ? OPT_SIZE : 0);
         out.writeShort(q.id());
@@ -53,11 +60,18 @@ public final class MessageWriter {
         int an = 0;
         int ns = 0;
         int ar = 0;
+        int answerStart = out.writerIndex() - base;
+        int rrSize = -1;
+        boolean uniform = true;
         for (Rr rr : reply.answer()) {
+            int before = out.writerIndex();
             if (!record(rr, budget)) {
                 truncated = true;
                 break;
             }
+            int size = out.writerIndex() - before;
+            uniform &= rr.data() instanceof Rr.Address && (rrSize < 0 || rrSize == size);
+            rrSize = size;
             an++;
         }
         if (!truncated) {
@@ -97,6 +111,7 @@ public final class MessageWriter {
         out.setShort(countsIndex, an);
         out.setShort(countsIndex + 2, ns);
         out.setShort(countsIndex + 4, ar);
+        return uniform && an > 1 ? new Layout(answerStart, rrSize, an) : new Layout(0, 0, 0);
     }
 
     /** Marks recursion available (set when relaying to upstreams) on an already written message. */

@@ -133,19 +133,29 @@ public final class DnsServer implements AutoCloseable {
 
     private final class UdpQueries extends SimpleChannelInboundHandler<DatagramPacket> {
         private final RequestDecoder decoder = new RequestDecoder();
+        private final ReplyCache cache = new ReplyCache();
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             long start = System.nanoTime();
-            Request q = decoder.decode(packet.content(), packet.sender(), packet.recipient());
+            ByteBuf content = packet.content();
+            InetSocketAddress client = packet.sender();
+            ZoneView current = view.get();
+            ReplyCache.Entry cached = current.synced() && content.readableBytes() >= 12 ? cache.get(current, content) : null;
+            if (cached != null) {
+                ByteBuf out = ctx.alloc().ioBuffer(cached.reply().length);
+                ctx.write(new DatagramPacket(cached.copyFor(out, content.getUnsignedShort(content.readerIndex())), client));
+                metrics.answered(cached.qtype(), cached.rcode(), "udp", start);
+                return;
+            }
+            Request q = decoder.decode(content, packet.sender(), packet.recipient());
             if (q == null) {
                 metrics.dropped();
                 return;
             }
-            Reply reply = answer(q);
-            InetSocketAddress client = packet.sender();
+            Reply reply = handler.handle(q, current);
             if (reply.forward()) {
-                ByteBuf copy = packet.content().copy();
+                ByteBuf copy = content.copy();
                 upstreams.relay(copy, q, ctx.channel().eventLoop(), relayed -> {
                     ctx.writeAndFlush(new DatagramPacket(relayed, client));
                     metrics.answered(q.qtype(), relayed.getByte(relayed.readerIndex() + 3) & 0xF, "udp", start);
@@ -156,7 +166,18 @@ public final class DnsServer implements AutoCloseable {
                 return;
             }
             int limit = q.hasEdns() ? Math.max(UDP_PLAIN, Math.min(q.ednsUdpSize(), options.udpMax())) : UDP_PLAIN;
-            ctx.write(new DatagramPacket(encode(ctx, q, reply, limit, 0), client));
+            ByteBuf buf = ctx.alloc().ioBuffer(Math.min(limit, 1232));
+            MessageWriter.Layout layout = MessageWriter.write(buf, q, reply, limit, options.udpMax());
+            if (upstreams.enabled()) {
+                MessageWriter.setRecursionAvailable(buf, 0);
+            }
+            if (current.synced()) {
+                byte[] bytes = new byte[buf.readableBytes()];
+                buf.getBytes(buf.readerIndex(), bytes);
+                cache.put(current, content, new ReplyCache.Entry(bytes, q.qtype(), reply.rcode(),
+                        layout.answerStart(), layout.rrSize(), layout.rrCount()));
+            }
+            ctx.write(new DatagramPacket(buf, client));
             metrics.answered(q.qtype(), reply.rcode(), "udp", start);
         }
 
@@ -214,7 +235,7 @@ public final class DnsServer implements AutoCloseable {
                 metrics.dropped();
                 return;
             }
-            Reply reply = answer(q);
+            Reply reply = handler.handle(q, view.get());
             if (reply.forward()) {
                 upstreams.relay(frame.copy(), q, ctx.channel().eventLoop(), relayed -> {
                     ByteBuf framed = ctx.alloc().buffer(relayed.readableBytes() + 2);
@@ -255,10 +276,6 @@ public final class DnsServer implements AutoCloseable {
             LOG.debugf("closing DNS TCP connection from %s: %s", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
-    }
-
-    private Reply answer(Request q) {
-        return handler.handle(q, view.get());
     }
 
     /** A reply message; {@code prefix} is 2 over TCP, where the length goes in front, in the same write. */
