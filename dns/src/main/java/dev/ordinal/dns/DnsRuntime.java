@@ -50,7 +50,7 @@ public final class DnsRuntime implements AutoCloseable {
                 feed::view, metrics, upstreams);
         try {
             server.start();
-            upstreams.start(server.group());
+            upstreams.start(server.group(), server.datagramChannelType());
         } catch (RuntimeException | InterruptedException e) {
             server.close();
             throw e;

@@ -12,6 +12,7 @@ import dev.ordinal.client.api.Kind;
 import dev.ordinal.client.testing.FakeApi;
 import dev.ordinal.client.time.Clock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,6 +129,53 @@ class DnsChangesTest {
         LOG.infof("case 34 (FakeApi): web-0 gone %.1f ms after the Service deletion", (System.nanoTime() - deleted) / 1e6);
         assertThat(dig.ptr("127.64.0.10").getRcode()).isEqualTo(Rcode.NXDOMAIN);
         assertThat(dig.query("A", N).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    }
+
+    @Test
+    void outOfZoneQueriesAreRelayedToUpstreamsAndServFailWhenTheyAreSilent() throws Exception {
+        try (java.net.DatagramSocket upstream = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            Thread responder = new Thread(() -> answerEverything(upstream), "fake-upstream");
+            responder.setDaemon(true);
+            responder.start();
+            start(DnsSpecCasesTest.fixtureSettings().withUpstreams(
+                    List.of((java.net.InetSocketAddress) upstream.getLocalSocketAddress()), Duration.ofMillis(500)), true);
+            for (Dig d : List.of(dig.rec(), dig.rec().tcp())) {
+                Message relayed = d.query("A", "example.com.");
+                assertThat(relayed.getRcode()).isEqualTo(Rcode.NOERROR);
+                assertThat(addresses(relayed)).containsExactly("192.0.2.1");
+                assertThat(relayed.getHeader().getFlag(org.xbill.DNS.Flags.RA)).isTrue();
+            }
+            Message inZone = dig.rec().query("A", "web-0.$N");
+            assertThat(addresses(inZone)).containsExactly("127.64.0.10");
+            assertThat(inZone.getHeader().getFlag(org.xbill.DNS.Flags.RA)).as("ra with upstreams").isTrue();
+            dns.close();
+            start(DnsSpecCasesTest.fixtureSettings().withUpstreams(
+                    List.of((java.net.InetSocketAddress) silent.getLocalSocketAddress()), Duration.ofMillis(300)), true);
+            assertThat(Rcode.string(dig.rec().query("A", "example.com.").getRcode())).isEqualTo("SERVFAIL");
+        }
+    }
+
+    /** A stand-in resolver: answers every query with A 192.0.2.1. */
+    private static void answerEverything(java.net.DatagramSocket socket) {
+        byte[] buf = new byte[4096];
+        while (!socket.isClosed()) {
+            try {
+                java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
+                socket.receive(in);
+                Message query = new Message(java.util.Arrays.copyOf(buf, in.getLength()));
+                Message reply = new Message(query.getHeader().getID());
+                reply.getHeader().setFlag(org.xbill.DNS.Flags.QR);
+                reply.getHeader().setFlag(org.xbill.DNS.Flags.RA);
+                reply.addRecord(query.getQuestion(), Section.QUESTION);
+                reply.addRecord(new org.xbill.DNS.ARecord(query.getQuestion().getName(), org.xbill.DNS.DClass.IN, 60,
+                        InetAddress.getByName("192.0.2.1")), Section.ANSWER);
+                byte[] wire = reply.toWire();
+                socket.send(new java.net.DatagramPacket(wire, wire.length, in.getSocketAddress()));
+            } catch (java.io.IOException e) {
+                return;
+            }
+        }
     }
 
     /** Moves (or adds) a pod to the ready addresses of nginx's Endpoints; returns System.nanoTime() at commit. */

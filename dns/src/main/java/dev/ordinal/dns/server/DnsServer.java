@@ -13,6 +13,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
@@ -25,7 +31,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +62,12 @@ public final class DnsServer implements AutoCloseable {
     private final Upstreams upstreams;
     private final EventLoopGroup group;
     private final Map<Channel, Long> tcpConnections = new ConcurrentHashMap<>();
-    private Channel udp;
+    /** Native epoll gives recvmmsg/sendmmsg and SO_REUSEPORT (one UDP socket per event loop). */
+    private static final boolean EPOLL = Epoll.isAvailable() && !Boolean.getBoolean("ordinal.dns.nio");
+    /** Largest query datagram read; bigger ones are cut and get FORMERR. */
+    private static final int MAX_QUERY = 4096;
+
+    private final List<Channel> udp = new ArrayList<>();
     private Channel tcp;
 
     public DnsServer(Options options, QueryHandler handler, Supplier<ZoneView> view, DnsMetrics metrics, Upstreams upstreams) {
@@ -63,7 +76,9 @@ public final class DnsServer implements AutoCloseable {
         this.view = view;
         this.metrics = metrics;
         this.upstreams = upstreams;
-        this.group = new NioEventLoopGroup(options.eventLoopThreads(), new DefaultThreadFactory("dns", true));
+        DefaultThreadFactory threads = new DefaultThreadFactory("dns", true);
+        this.group = EPOLL ? new EpollEventLoopGroup(options.eventLoopThreads(), threads)
+                : new NioEventLoopGroup(options.eventLoopThreads(), threads);
     }
 
     /** Binds UDP and TCP on the configured address (port 0 picks one free port for both). */
@@ -74,7 +89,7 @@ public final class DnsServer implements AutoCloseable {
             InetSocketAddress address = new InetSocketAddress(listen.getAddress(), port);
             try {
                 tcp = new ServerBootstrap().group(group)
-                        .channel(NioServerSocketChannel.class)
+                        .channel(EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                         .option(ChannelOption.SO_REUSEADDR, true)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
@@ -88,18 +103,30 @@ public final class DnsServer implements AutoCloseable {
                         })
                         .bind(address).sync().channel();
                 int bound = ((InetSocketAddress) tcp.localAddress()).getPort();
-                udp = new Bootstrap().group(group)
-                        .channel(NioDatagramChannel.class)
-                        .option(ChannelOption.SO_RCVBUF, 4 << 20)
-                        .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                        .handler(new UdpQueries())
-                        .bind(new InetSocketAddress(listen.getAddress(), bound)).sync().channel();
+                int sockets = EPOLL ? options.eventLoopThreads() : 1;
+                for (int i = 0; i < sockets; i++) {
+                    Bootstrap b = new Bootstrap().group(group)
+                            .channel(EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                            .option(ChannelOption.SO_RCVBUF, 4 << 20)
+                            .option(ChannelOption.SO_SNDBUF, 4 << 20)
+                            .handler(new UdpQueries());
+                    if (EPOLL) {
+                        b.option(EpollChannelOption.SO_REUSEPORT, true)
+                                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY)
+                                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY * 32));
+                    }
+                    udp.add(b.bind(new InetSocketAddress(listen.getAddress(), bound)).sync().channel());
+                }
                 break;
             } catch (Exception e) {
                 if (tcp != null) {
                     tcp.close().sync();
                     tcp = null;
                 }
+                for (Channel c : udp) {
+                    c.close().sync();
+                }
+                udp.clear();
                 // With port 0 the free TCP port may be taken for UDP; try another.
                 if (listen.getPort() != 0 || attempt >= 10) {
                     group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -107,23 +134,27 @@ public final class DnsServer implements AutoCloseable {
                 }
             }
         }
-        LOG.infof("DNS listening on %s (UDP and TCP)", udp.localAddress());
+        LOG.infof("DNS listening on %s (UDP and TCP, %s, %d UDP socket%s)", tcp.localAddress(),
+                EPOLL ? "epoll" : "NIO", udp.size(), udp.size() == 1 ? "" : "s");
         return this;
     }
 
     public int port() {
-        return ((InetSocketAddress) udp.localAddress()).getPort();
+        return ((InetSocketAddress) tcp.localAddress()).getPort();
     }
 
     public EventLoopGroup group() {
         return group;
     }
 
+    /** The datagram channel type matching {@link #group()}. */
+    public Class<? extends io.netty.channel.socket.DatagramChannel> datagramChannelType() {
+        return EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    }
+
     @Override
     public void close() {
-        if (udp != null) {
-            udp.close();
-        }
+        udp.forEach(Channel::close);
         if (tcp != null) {
             tcp.close();
         }

@@ -9,7 +9,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -54,12 +53,13 @@ public final class Upstreams implements AutoCloseable {
     }
 
     /** Opens the relaying socket on the server's event loops. */
-    public void start(EventLoopGroup group) throws InterruptedException {
+    public void start(EventLoopGroup group, Class<? extends io.netty.channel.socket.DatagramChannel> channelType)
+            throws InterruptedException {
         if (!enabled()) {
             return;
         }
         channel = new Bootstrap().group(group)
-                .channel(NioDatagramChannel.class)
+                .channel(channelType)
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
