@@ -42,6 +42,10 @@ class DnsApiServerIT {
             assertThat(dns.ready()).isFalse();
 
             apiServer.start();
+            // The client's channel has been failing while the server was down; wait until it reconnects.
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> client.resources(dev.ordinal.api.v1.Namespace.class)
+                            .list(dev.ordinal.client.ListOptions.all()) != null);
             Fixture fixture = new Fixture(client);
             createFixture(client, fixture);
             await().atMost(Duration.ofSeconds(60)).until(dns::ready);
