@@ -63,7 +63,7 @@ public final class DnsServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Map<Channel, Long> tcpConnections = new ConcurrentHashMap<>();
     /** Native epoll gives recvmmsg/sendmmsg and SO_REUSEPORT (one UDP socket per event loop). */
-    private static final boolean EPOLL = Epoll.isAvailable() && !Boolean.getBoolean("ordinal.dns.nio");
+    private static final boolean EPOLL = Epoll.isAvailable(); // -Dio.netty.transport.noNative=true forces NIO
     /** Largest query datagram read; bigger ones are cut and get FORMERR. */
     private static final int MAX_QUERY = 4096;
 
