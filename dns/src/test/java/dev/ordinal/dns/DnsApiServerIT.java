@@ -9,9 +9,6 @@ import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.time.Clock;
 import dev.ordinal.testkit.ApiServerProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,7 +29,7 @@ class DnsApiServerIT {
 
     @Test
     void servesTheClusterFromTheRealApiServerAndFollowsItsChangesQuickly() throws Exception {
-        try (ApiServerProcess apiServer = embeddedApiServer();
+        try (ApiServerProcess apiServer = ApiServerProcess.embedded(Map.of());
              OrdinalClient client = OrdinalClient.connect(apiServer.target());
              DnsRuntime dns = DnsRuntime.start(DnsSpecCasesTest.fixtureSettings(), client, new SimpleMeterRegistry(), Clock.system())) {
             Dig dig = new Dig(dns.port());
@@ -81,16 +78,6 @@ class DnsApiServerIT {
         }
     }
 
-    /**
-     * {@code ApiServerProcess.embedded(Map.of())}, except that the scratch directory is world-readable:
-     * run as root, the api-server starts PostgreSQL as the user {@code ordinal}, which cannot enter the
-     * 0700 directory {@code embedded} creates, and the api-server then exits with status 1 and no output.
-     */
-    private static ApiServerProcess embeddedApiServer() throws java.io.IOException {
-        Path dir = Files.createTempDirectory("ordinal-dns-it-pg-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        return new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dir.resolve("data").toString()));
-    }
 
     private static void createFixture(OrdinalClient client, Fixture fixture) {
         // The api-server may already hold the default namespace; the fixture creates what is missing.

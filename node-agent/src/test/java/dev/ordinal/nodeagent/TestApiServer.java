@@ -2,17 +2,9 @@ package dev.ordinal.nodeagent;
 
 import dev.ordinal.testkit.ApiServerProcess;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
-/**
- * The packaged api-server on its own embedded PostgreSQL, in a temporary directory that the
- * PostgreSQL user can reach: run as root, the api-server starts PostgreSQL as the user
- * {@code ordinal}, which cannot enter the owner-only directory {@code ApiServerProcess.embedded}
- * creates (the api-server then exits with 1 and no message).
- */
+/** The packaged api-server on its own embedded PostgreSQL, shared by this module's integration tests. */
 final class TestApiServer {
     private TestApiServer() {
     }
@@ -39,9 +31,6 @@ final class TestApiServer {
     }
 
     static ApiServerProcess start() throws IOException {
-        Path dir = Files.createTempDirectory("ordinal-node-it-pg-");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return new ApiServerProcess(null, Map.of("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dir.resolve("data").toString(),
-                "ORDINAL_API_SERVER_EMBEDDED_DB_FSYNC", "false")).start();
+        return ApiServerProcess.embedded(Map.of()).start();
     }
 }

@@ -50,6 +50,8 @@ public final class ApiServerProcess implements AutoCloseable {
         }
         Map<String, String> env = new java.util.HashMap<>(extraEnv);
         env.put("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dataDir.resolve("data").toString());
+        // Throw-away test data: durability across machine crashes buys nothing and costs every commit.
+        env.putIfAbsent("ORDINAL_API_SERVER_EMBEDDED_DB_FSYNC", "false");
         return new ApiServerProcess(null, env);
     }
 
