@@ -7,54 +7,16 @@
 #
 # Prints a Markdown block to stdout and keeps raw output under bench/results/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-out="$root/bench/results/foundation-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
-api_port=${BENCH_API_PORT:-16443}
-pg_port=${BENCH_PG_PORT:-55432}
+. "$(dirname "$0")/lib.sh"
+bench_init foundation
 seconds=${BENCH_SECONDS:-15}
 
 echo "building (skip with BENCH_NO_BUILD=1) ..." >&2
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   ./mvnw -q -B -pl api-server,bench -am package -DskipTests >&2
 fi
-
-scratch=$(mktemp -d /tmp/ordinal-bench.XXXXXX)
-chmod 755 "$scratch"
-api_pid=""
-cleanup() {
-  if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
-    kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
-  fi
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-
-if [ -n "${KUBE_DB_URL:-}" ]; then
-  # postgresql://user@host:port/db — pgbench gets a database of its own on the same server.
-  hostport=${KUBE_DB_URL#*@}; hostport=${hostport%%/*}
-  pg_host=${hostport%%:*}; pg_port=${hostport##*:}
-  pg_user=${KUBE_DB_URL#postgresql://}; pg_user=${pg_user%%@*}; pg_user=${pg_user%%:*}
-  apidb="ordinal_bench_$$"
-  psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "CREATE DATABASE $apidb" >&2
-  api_env=(KUBE_DB_URL="postgresql://$pg_user@$pg_host:$pg_port/$apidb")
-  db_label="PostgreSQL at $pg_host:$pg_port (KUBE_DB_URL)"
-else
-  pg_host=127.0.0.1; pg_user=ordinal; apidb=""
-  api_env=(ORDINAL_API_SERVER_EMBEDDED_DB_DIR="$scratch/pg" ORDINAL_API_SERVER_EMBEDDED_DB_PORT="$pg_port")
-  db_label="embedded PostgreSQL (port $pg_port, data in a scratch directory)"
-fi
-
-env "${api_env[@]}" ORDINAL_API_SERVER_HTTP_PORT="$api_port" \
-  java -Xmx2g -jar api-server/target/quarkus-app/quarkus-run.jar >"$out/api-server.log" 2>&1 &
-api_pid=$!
-for _ in $(seq 1 240); do
-  if curl -fs "http://127.0.0.1:$api_port/q/health/ready" >/dev/null 2>&1; then break; fi
-  kill -0 "$api_pid" 2>/dev/null || { cat "$out/api-server.log" >&2; echo "api-server exited" >&2; exit 1; }
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$api_port/q/health/ready" >/dev/null || { echo "api-server not ready" >&2; exit 1; }
+# pgbench runs on the same PostgreSQL as the api-server, in a database of its own.
+start_api_server
 
 psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS ordinal_pgbench" -c "CREATE DATABASE ordinal_pgbench" >&2
 pgbench -q -i -s 10 -h "$pg_host" -p "$pg_port" -U "$pg_user" ordinal_pgbench >"$out/pgbench-init.log" 2>&1
@@ -86,13 +48,11 @@ ratio=$(python3 -c "print(f'{float($creates)/float($pg_tps):.2f}')")
 ratio256=$(python3 -c "print(f'{float($creates256)/float($pg_tps):.2f}')")
 idle_mib=$(python3 -c "print(f'{($heap_idle_kb-$heap_before_kb)/1024:.1f}')")
 
-if [ -n "$apidb" ]; then
-  kill "$api_pid"; wait "$api_pid" 2>/dev/null || true; api_pid=""
-  psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS $apidb WITH (FORCE)" -c "DROP DATABASE IF EXISTS ordinal_pgbench WITH (FORCE)" >&2
-fi
+psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS ordinal_pgbench WITH (FORCE)" >&2
+stop_api_server
 
 cat <<MD
-### Foundation — $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1)
+### Foundation — $(machine_line)
 Database: $db_label. Command: \`bench/foundation.sh\`. Raw output: \`${out#$root/}\`.
 
 | figure | Ordinal | reference (same run) | ratio / target |

@@ -9,11 +9,8 @@
 #
 # Prints a Markdown block to stdout and keeps raw output under bench/results/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-out="$root/bench/results/statefulset-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
-api_port=${BENCH_API_PORT:-16444}
+. "$(dirname "$0")/lib.sh"
+bench_init statefulset
 ordered=${BENCH_ORDERED_REPLICAS:-100}
 parallel=${BENCH_PARALLEL_REPLICAS:-1000}
 
@@ -21,56 +18,22 @@ echo "building (skip with BENCH_NO_BUILD=1) ..." >&2
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   ./mvnw -q -B -pl api-server,bench -am package -DskipTests >&2
 fi
-
-scratch=$(mktemp -d /tmp/ordinal-bench.XXXXXX)
-chmod 755 "$scratch"
-api_pid=""
-cleanup() {
-  if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
-    kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
-  fi
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-
-if [ -n "${KUBE_DB_URL:-}" ]; then
-  hostport=${KUBE_DB_URL#*@}; hostport=${hostport%%/*}
-  pg_host=${hostport%%:*}; pg_port=${hostport##*:}
-  pg_user=${KUBE_DB_URL#postgresql://}; pg_user=${pg_user%%@*}; pg_user=${pg_user%%:*}
-  apidb="ordinal_bench_sts_$$"
-  psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "CREATE DATABASE $apidb" >&2
-  api_env=(KUBE_DB_URL="postgresql://$pg_user@$pg_host:$pg_port/$apidb")
-  db_label="PostgreSQL at $pg_host:$pg_port (KUBE_DB_URL)"
-else
-  apidb=""
-  api_env=(ORDINAL_API_SERVER_EMBEDDED_DB_DIR="$scratch/pg")
-  db_label="embedded PostgreSQL (data in a scratch directory)"
-fi
-
-env "${api_env[@]}" ORDINAL_API_SERVER_HTTP_PORT="$api_port" \
-  java -Xmx2g -jar api-server/target/quarkus-app/quarkus-run.jar >"$out/api-server.log" 2>&1 &
-api_pid=$!
-for _ in $(seq 1 240); do
-  if curl -fs "http://127.0.0.1:$api_port/q/health/ready" >/dev/null 2>&1; then break; fi
-  kill -0 "$api_pid" 2>/dev/null || { cat "$out/api-server.log" >&2; echo "api-server exited" >&2; exit 1; }
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$api_port/q/health/ready" >/dev/null || { echo "api-server not ready" >&2; exit 1; }
+start_api_server
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cp="bench/target/classes:bench/target/lib/*"
 run_bench() { java -cp "$cp" dev.ordinal.bench.StatefulSetBench --target "127.0.0.1:$api_port" "$@" 2>"$out/bench-$1-$2.log"; }
 ordered_line=$(run_bench --policy OrderedReady --replicas "$ordered" | tee "$out/ordered.txt" | tail -1)
 parallel_line=$(run_bench --policy Parallel --replicas "$parallel" | tee "$out/parallel.txt" | tail -1)
 
-if [ -n "$apidb" ]; then
-  kill "$api_pid"; wait "$api_pid" 2>/dev/null || true; api_pid=""
-  psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS $apidb WITH (FORCE)" >&2
-fi
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+stop_api_server
 
 field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 cat <<MD
-### StatefulSet controller — $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1)
+### StatefulSet controller — $(machine_line)
 Database: $db_label. Command: \`bench/statefulset.sh\`. Raw output: \`${out#$root/}\`.
+Load average (1/5/15 min) before: $load_before, after: $load_after.
 
 | figure | Ordinal | Kubernetes users report | target |
 |---|---|---|---|

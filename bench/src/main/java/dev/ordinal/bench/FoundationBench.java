@@ -36,18 +36,18 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FoundationBench {
 
     public static void main(String[] args) throws Exception {
-        String target = arg(args, "--target", "127.0.0.1:6443");
-        String mode = arg(args, "--mode", "create");
+        String target = Bench.arg(args, "--target", "127.0.0.1:6443");
+        String mode = Bench.arg(args, "--mode", "create");
         ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
         try {
             switch (mode) {
-                case "create" -> create(channel, Integer.parseInt(arg(args, "--seconds", "15")),
-                        Integer.parseInt(arg(args, "--inflight", "64")));
-                case "watch" -> watch(channel, Integer.parseInt(arg(args, "--watchers", "1")),
-                        Integer.parseInt(arg(args, "--events", "2000")), Integer.parseInt(arg(args, "--rate", "200")));
-                case "idle" -> idle(channel, Integer.parseInt(arg(args, "--watchers", "1000")),
-                        Integer.parseInt(arg(args, "--hold-seconds", "20")));
+                case "create" -> create(channel, Integer.parseInt(Bench.arg(args, "--seconds", "15")),
+                        Integer.parseInt(Bench.arg(args, "--inflight", "64")));
+                case "watch" -> watch(channel, Integer.parseInt(Bench.arg(args, "--watchers", "1")),
+                        Integer.parseInt(Bench.arg(args, "--events", "2000")), Integer.parseInt(Bench.arg(args, "--rate", "200")));
+                case "idle" -> idle(channel, Integer.parseInt(Bench.arg(args, "--watchers", "1000")),
+                        Integer.parseInt(Bench.arg(args, "--hold-seconds", "20")));
                 default -> throw new IllegalArgumentException("unknown --mode " + mode);
             }
         } finally {
@@ -154,7 +154,7 @@ public final class FoundationBench {
         long[] got = Arrays.copyOf(latencies, n);
         Arrays.sort(got);
         System.out.printf(Locale.ROOT, "watchers=%d events=%d rate=%d delivered=%d complete=%s p50_ms=%.2f p99_ms=%.2f max_ms=%.2f%n",
-                watchers, events, rate, n, complete, pct(got, 50), pct(got, 99), n == 0 ? 0 : got[n - 1] / 1e6);
+                watchers, events, rate, n, complete, Bench.percentileMillis(got, 50), Bench.percentileMillis(got, 99), n == 0 ? 0 : got[n - 1] / 1e6);
     }
 
     private static void paced(ObjectServiceGrpc.ObjectServiceFutureStub stub, String ns, String prefix, int count, int rate,
@@ -216,22 +216,5 @@ public final class FoundationBench {
                 .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName(name).putLabels("app", "bench"))
                 .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("main").setImage("bench")
                         .addCommand("sleep").addArgs("3600")))).build();
-    }
-
-    private static double pct(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))] / 1e6;
-    }
-
-    private static String arg(String[] args, String name, String fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
     }
 }

@@ -37,12 +37,12 @@ import java.util.function.Function;
  */
 public final class SchedulerBench {
     public static void main(String[] args) throws Exception {
-        String target = arg(args, "--target", "127.0.0.1:6443");
-        int nodes = Integer.parseInt(arg(args, "--nodes", "1000"));
-        int pods = Integer.parseInt(arg(args, "--pods", "10000"));
-        int inflight = Integer.parseInt(arg(args, "--inflight", "256"));
-        int bindParallelism = Integer.parseInt(arg(args, "--bind-parallelism", "32"));
-        if (arg(args, "--mode", "api").equals("decide")) {
+        String target = Bench.arg(args, "--target", "127.0.0.1:6443");
+        int nodes = Integer.parseInt(Bench.arg(args, "--nodes", "1000"));
+        int pods = Integer.parseInt(Bench.arg(args, "--pods", "10000"));
+        int inflight = Integer.parseInt(Bench.arg(args, "--inflight", "256"));
+        int bindParallelism = Integer.parseInt(Bench.arg(args, "--bind-parallelism", "32"));
+        if (Bench.arg(args, "--mode", "api").equals("decide")) {
             decideOnly(nodes, pods);
             return;
         }
@@ -106,8 +106,8 @@ public final class SchedulerBench {
             System.out.printf("scheduled=%d failed_attempts=%d seconds=%.2f pods_per_second=%.0f p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f"
                             + " decision_p50_ms=%.3f decision_p99_ms=%.3f decisions_per_loop_second=%.0f creates_per_second=%.0f%n",
                     scheduled.get(), failed.get(), seconds, scheduled.get() / seconds,
-                    pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
-                    pct(decided, 50), pct(decided, 99), decided.length / (Arrays.stream(decided).sum() / 1e9), pods / createSeconds);
+                    Bench.percentileMillis(sorted, 50), Bench.percentileMillis(sorted, 90), Bench.percentileMillis(sorted, 99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
+                    Bench.percentileMillis(decided, 50), Bench.percentileMillis(decided, 99), decided.length / (Arrays.stream(decided).sum() / 1e9), pods / createSeconds);
         }
         System.exit(0);
     }
@@ -144,7 +144,7 @@ public final class SchedulerBench {
             Arrays.sort(took);
             if (round == 1) {
                 System.out.printf("decide_only nodes=%d pods=%d seconds=%.2f pods_per_second=%.0f p50_ms=%.3f p99_ms=%.3f%n",
-                        nodes, pods, seconds, pods / seconds, pct(took, 50), pct(took, 99));
+                        nodes, pods, seconds, pods / seconds, Bench.percentileMillis(took, 50), Bench.percentileMillis(took, 99));
             }
         }
     }
@@ -180,22 +180,5 @@ public final class SchedulerBench {
                 .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("main").setImage("bench")
                         .setResources(ResourceRequirements.newBuilder().putRequests("cpu", "100m").putRequests("memory", "128Mi"))))
                 .build();
-    }
-
-    private static double pct(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))] / 1e6;
-    }
-
-    private static String arg(String[] args, String name, String fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
     }
 }

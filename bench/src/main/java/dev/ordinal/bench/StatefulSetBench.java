@@ -44,9 +44,9 @@ import java.util.concurrent.TimeUnit;
 public final class StatefulSetBench {
 
     public static void main(String[] args) throws Exception {
-        String target = arg(args, "--target", "127.0.0.1:6443");
-        int replicas = Integer.parseInt(arg(args, "--replicas", "100"));
-        String policy = arg(args, "--policy", "OrderedReady");
+        String target = Bench.arg(args, "--target", "127.0.0.1:6443");
+        int replicas = Integer.parseInt(Bench.arg(args, "--replicas", "100"));
+        String policy = Bench.arg(args, "--policy", "OrderedReady");
         String ns = "bench-sts-" + policy.toLowerCase(Locale.ROOT) + "-" + System.currentTimeMillis();
         try (OrdinalClient client = OrdinalClient.connect(target);
              SharedInformerFactory informers = new SharedInformerFactory(client);
@@ -103,8 +103,8 @@ public final class StatefulSetBench {
             long lastCreated = Collections.max(created.values());
             System.out.printf(Locale.ROOT, "policy=%s replicas=%d total_seconds=%.2f all_created_seconds=%.2f step_p50_ms=%.1f"
                             + " step_p99_ms=%.1f node_p50_ms=%.1f node_p99_ms=%.1f%n",
-                    policy, replicas, (end - start) / 1e9, (lastCreated - start) / 1e9, pct(steps, 0.50), pct(steps, 0.99),
-                    pct(nodeTimes, 0.50), pct(nodeTimes, 0.99));
+                    policy, replicas, (end - start) / 1e9, (lastCreated - start) / 1e9, Bench.percentile(steps, 0.50), Bench.percentile(steps, 0.99),
+                    Bench.percentile(nodeTimes, 0.50), Bench.percentile(nodeTimes, 0.99));
         }
     }
 
@@ -136,21 +136,5 @@ public final class StatefulSetBench {
                                 .setSpec(PodSpec.newBuilder().setRestartPolicy("Always")
                                         .addContainers(Container.newBuilder().setName("main").setImage("nginx:1")))))
                 .build();
-    }
-
-    private static double pct(List<Double> sorted, double p) {
-        if (sorted.isEmpty()) {
-            return 0;
-        }
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
-    }
-
-    private static String arg(String[] args, String name, String def) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return def;
     }
 }
