@@ -44,7 +44,7 @@ Load average (1/5/15 min) before: $load_before, after: $load_after. Raw output: 
 | scheduling attempt latency p50 / p90 / p99 (ms) | $(field p50_ms) / $(field p90_ms) / $(field p99_ms) | — | p99 < 100 ms |
 | decision alone (filters + scores) p50 / p99 (ms) | $(field decision_p50_ms) / $(field decision_p99_ms) | — | — |
 | decisions per second of scheduling-loop time (binding excluded) | $(field decisions_per_loop_second) | — | — |
-| api-server creates/s in the same run (pods, 256 in flight) — each scheduled pod costs 2 writes | $(field creates_per_second) | — | — |
+| api-server creates/s in the same run (pods, 256 in flight) — each scheduled pod costs 1 write (the binding) | $(field creates_per_second) | — | — |
 | scheduler alone, no api-server: pods decided and assumed per second (p50 / p99 ms per decision) | $decide_pps ($decide_p50 / $decide_p99) | — | ≥ 1,000 |
 | failed attempts | $(field failed_attempts) | — | 0 |
 MD

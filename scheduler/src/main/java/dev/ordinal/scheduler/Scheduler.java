@@ -53,8 +53,8 @@ import org.jboss.logging.Logger;
  *
  * <p>Binding is one update of the pod carrying the resourceVersion the decision was made on,
  * setting {@code spec.nodeName}: if the pod changed meanwhile the api-server refuses it (Conflict),
- * the pod is forgotten from the cache and retried after backoff. Then {@code PodScheduled=True} is
- * written through the status call.
+ * the pod is forgotten from the cache and retried after backoff. The api-server marks the pod
+ * {@code PodScheduled=True} in that same write, as Kubernetes' binding subresource does.
  *
  * <p>Informers run (and caches stay warm) whether or not this instance leads; only
  * {@link #startScheduling()} (called on becoming leader) starts deciding and binding.
@@ -331,8 +331,8 @@ public final class Scheduler implements AutoCloseable {
             cache.finishBinding(uid);
             queue.done(uid);
             listener.attempted("scheduled", Duration.ofNanos(clock.nanoTime() - start));
+            // The binding write itself set PodScheduled=True (the api-server does, as Kubernetes' binding does).
             events.normal(bound, "Scheduled", "Successfully assigned %s/%s to %s", ns, name, node);
-            writeCondition(bound, "True", "", "");
         } catch (ApiException e) {
             cache.forget(uid);
             if (e.code() == Status.Code.NOT_FOUND) {

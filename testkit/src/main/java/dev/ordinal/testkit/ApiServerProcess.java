@@ -1,17 +1,13 @@
 package dev.ordinal.testkit;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
+import java.util.Set;
 
 /**
  * The packaged api-server ({@code api-server/target/quarkus-app/quarkus-run.jar}) run as a separate
@@ -21,34 +17,32 @@ import org.awaitility.Awaitility;
  * {@code ./mvnw verify} the api-server module is packaged before the modules that use this.
  */
 public final class ApiServerProcess implements AutoCloseable {
-    private final String databaseUrl;
-    private final Map<String, String> extraEnv;
-    private final int port;
-    private final Path log;
-    private Process process;
+    private final ServiceProcess service;
 
     /** @param databaseUrl KUBE_DB_URL for the process; null to let it start its embedded PostgreSQL */
     public ApiServerProcess(String databaseUrl, Map<String, String> extraEnv) throws IOException {
-        this.databaseUrl = databaseUrl;
-        this.extraEnv = extraEnv;
-        this.port = freePort();
-        this.log = Files.createTempFile("api-server-" + port + "-", ".log");
+        Map<String, String> env = new HashMap<>(extraEnv);
+        if (databaseUrl != null) {
+            env.put("KUBE_DB_URL", databaseUrl);
+        }
+        // Without a URL the api-server starts its embedded PostgreSQL, whatever the test JVM was given.
+        this.service = ServiceProcess.of("api-server", env, databaseUrl == null ? Set.of("KUBE_DB_URL") : Set.of(), "512m");
     }
 
     /**
-     * An api-server on its own embedded PostgreSQL under a fresh temporary directory (deleted by
-     * nobody: it lives in the system temp directory), ignoring any {@code KUBE_DB_URL}.
+     * An api-server on its own embedded PostgreSQL under a fresh temporary directory (left in the
+     * system temp directory), ignoring any {@code KUBE_DB_URL}, with fsync off.
      */
     public static ApiServerProcess embedded(Map<String, String> extraEnv) throws IOException {
         Path dataDir = Files.createTempDirectory("ordinal-it-pg-");
         // Run as root, the api-server starts PostgreSQL as an unprivileged user, which must be able to
         // reach the data directory; temporary directories are created owner-only (rwx------).
         try {
-            Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: nothing to open up
         }
-        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        Map<String, String> env = new HashMap<>(extraEnv);
         env.put("ORDINAL_API_SERVER_EMBEDDED_DB_DIR", dataDir.resolve("data").toString());
         // Throw-away test data: durability across machine crashes buys nothing and costs every commit.
         env.putIfAbsent("ORDINAL_API_SERVER_EMBEDDED_DB_FSYNC", "false");
@@ -57,48 +51,23 @@ public final class ApiServerProcess implements AutoCloseable {
 
     /** The gRPC target, {@code 127.0.0.1:<port>}. */
     public String target() {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + service.httpPort();
     }
 
+    /** The port gRPC, the REST API, health and metrics share. */
     public int port() {
-        return port;
+        return service.httpPort();
     }
 
-    /** Starts the process and waits until it reports ready. */
+    /** Starts the process and waits until it reports ready (its database reachable). */
     public ApiServerProcess start() throws IOException {
-        Path jar = packagedJar();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        if (databaseUrl == null) {
-            pb.environment().remove("KUBE_DB_URL"); // the api-server starts its embedded PostgreSQL
-        } else {
-            pb.environment().put("KUBE_DB_URL", databaseUrl);
-        }
-        pb.environment().put("ORDINAL_API_SERVER_HTTP_PORT", Integer.toString(port));
-        pb.environment().putAll(extraEnv);
-        process = pb.start();
-        Awaitility.await("api-server on port " + port + " ready").atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException("api-server exited with " + process.exitValue() + ":\n" + Files.readString(log));
-                    }
-                    return ready();
-                });
+        service.start("/q/health/ready", Duration.ofSeconds(90));
         return this;
     }
 
-    private boolean ready() {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/q/health/ready").toURL().openConnection();
-            c.setConnectTimeout(500);
-            c.setReadTimeout(2000);
-            return c.getResponseCode() == 200;
-        } catch (IOException e) {
-            return false;
-        }
+    /** Where the process's output goes (shown when it fails to start). */
+    public Path log() {
+        return service.log();
     }
 
     /**
@@ -106,62 +75,16 @@ public final class ApiServerProcess implements AutoCloseable {
      * exited after 30 s. Returns whether it exited by itself.
      */
     public boolean stop() throws InterruptedException {
-        if (process == null || !process.isAlive()) {
-            return true;
-        }
-        process.destroy();
-        if (process.waitFor(30, TimeUnit.SECONDS)) {
-            return true;
-        }
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        return false;
-    }
-
-    /** Where the process's output goes (shown when it fails to start). */
-    public Path log() {
-        return log;
+        return service.stop();
     }
 
     /** Kills the process at once (SIGKILL), as a crash would. */
     public void kill() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    static Path packagedJar() {
-        String configured = System.getProperty("ordinal.api-server.jar");
-        if (configured != null) {
-            return existing(Path.of(configured));
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("api-server/target/quarkus-app/quarkus-run.jar");
-            if (Files.exists(candidate)) {
-                return candidate;
-            }
-            if (Files.exists(dir.resolve("target/quarkus-app/quarkus-run.jar")) && dir.getFileName().toString().equals("api-server")) {
-                return dir.resolve("target/quarkus-app/quarkus-run.jar");
-            }
-        }
-        throw new IllegalStateException("no packaged api-server found above " + Path.of("").toAbsolutePath()
-                + " (run ./mvnw package -DskipTests -pl api-server -am, or set -Dordinal.api-server.jar)");
-    }
-
-    private static Path existing(Path jar) {
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException("no packaged api-server at " + jar.toAbsolutePath());
-        }
-        return jar;
+        service.kill();
     }
 
     @Override
     public void close() throws InterruptedException {
         stop();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
@@ -26,13 +27,17 @@ import org.awaitility.Awaitility;
 public final class ServiceProcess implements AutoCloseable {
     private final String module;
     private final Map<String, String> env;
+    private final Set<String> unset;
+    private final String maxHeap;
     private final int httpPort;
     private final Path log;
     private Process process;
 
-    private ServiceProcess(String module, Map<String, String> env) throws IOException {
+    private ServiceProcess(String module, Map<String, String> env, Set<String> unset, String maxHeap) throws IOException {
         this.module = module;
         this.env = new LinkedHashMap<>(env);
+        this.unset = unset;
+        this.maxHeap = maxHeap;
         this.httpPort = freePort();
         this.log = Files.createTempFile(module + "-" + httpPort + "-", ".log");
         this.env.put("ORDINAL_" + module.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_HTTP_PORT",
@@ -44,25 +49,36 @@ public final class ServiceProcess implements AutoCloseable {
      * not started yet.
      */
     public static ServiceProcess of(String module, Map<String, String> env) throws IOException {
-        return new ServiceProcess(module, env);
+        return new ServiceProcess(module, env, Set.of(), "256m");
+    }
+
+    /** As {@link #of}, also removing {@code unset} from the inherited environment, with a heap of {@code maxHeap}. */
+    static ServiceProcess of(String module, Map<String, String> env, Set<String> unset, String maxHeap) throws IOException {
+        return new ServiceProcess(module, env, unset, maxHeap);
     }
 
     /** Starts the process and waits until {@code /q/health/live} answers (it is up, maybe not yet ready). */
     public ServiceProcess start() throws IOException {
+        return start("/q/health/live", Duration.ofSeconds(60));
+    }
+
+    /** Starts the process and waits until {@code healthPath} answers 200 (or the process exits, or the timeout). */
+    ServiceProcess start(String healthPath, Duration timeout) throws IOException {
         Path jar = packagedJar(module);
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap, "-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeAll(unset);
         pb.environment().putAll(env);
         process = pb.start();
-        Awaitility.await(module + " on port " + httpPort + " alive").atMost(Duration.ofSeconds(60))
+        Awaitility.await(module + " on port " + httpPort + " " + healthPath).atMost(timeout)
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> {
                     if (!process.isAlive()) {
                         throw new IllegalStateException(module + " exited with " + process.exitValue() + ":\n" + Files.readString(log));
                     }
-                    return status("/q/health/live") == 200;
+                    return status(healthPath) == 200;
                 });
         return this;
     }

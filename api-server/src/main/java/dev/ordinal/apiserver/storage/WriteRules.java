@@ -12,6 +12,7 @@ import dev.ordinal.apiserver.admission.Admission;
 import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import dev.ordinal.client.api.Kind;
+import dev.ordinal.client.api.PodBinding;
 import dev.ordinal.client.api.Times;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ public final class WriteRules {
         if (write instanceof Write.Create c) {
             return create(c, current, nextVersion, now);
         } else if (write instanceof Write.Update u) {
-            return update(u, current, nextVersion);
+            return update(u, current, nextVersion, now);
         } else if (write instanceof Write.UpdateStatus s) {
             return updateStatus(s, current, nextVersion);
         }
@@ -123,7 +124,7 @@ public final class WriteRules {
         return new Decision(Change.ADDED, created, new WriteResult(created, false));
     }
 
-    private Decision update(Write.Update u, Function<ObjectKey, Object> current, long version) {
+    private Decision update(Write.Update u, Function<ObjectKey, Object> current, long version, Instant now) {
         ObjectKey key = u.key();
         Kind kind = key.kind();
         Object old = existing(current, key);
@@ -152,6 +153,10 @@ public final class WriteRules {
             updated = ApiObjects.withStatusOf(updated, old);
         }
         updated = ApiObjects.withTypeMeta(admission.admitUpdate(updated, old));
+        if (updated.hasPod() && PodBinding.binds(old.getPod(), updated.getPod())) {
+            // Binding, as Kubernetes' binding subresource does it: the same write marks the pod scheduled.
+            updated = Object.newBuilder(updated).setPod(PodBinding.scheduled(updated.getPod(), now)).build();
+        }
         if (stored.hasDeletionTimestamp()) {
             forbidNewFinalizers(kind, key, stored, ApiObjects.meta(updated));
         }

@@ -60,6 +60,27 @@ class WriteRulesTest {
     }
 
     @Test
+    void bindingAPodMarksItScheduledInTheSameWrite() {
+        Object created = createPod("web-0", PodSpec.newBuilder());
+        Object bound = Object.newBuilder(created).setPod(created.getPod().toBuilder()
+                .setSpec(created.getPod().getSpec().toBuilder().setNodeName("node-1"))).build();
+        Object stored = apply(new Write.Update(pod("web-0"), bound)).stored();
+        assertThat(stored.getPod().getSpec().getNodeName()).isEqualTo("node-1");
+        assertThat(stored.getPod().getStatus().getConditionsList())
+                .filteredOn(c -> c.getType().equals("PodScheduled"))
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.getStatus()).isEqualTo("True");
+                    assertThat(c.getLastTransitionTime().getSeconds()).isEqualTo(NOW.getEpochSecond());
+                });
+
+        // Later updates of a bound pod leave the condition to its owners.
+        Object relabelled = ApiObjects.withMeta(stored, ApiObjects.meta(stored).toBuilder().putLabels("x", "1").build());
+        Object again = apply(new Write.Update(pod("web-0"), relabelled)).stored();
+        assertThat(again.getPod().getStatus()).isEqualTo(stored.getPod().getStatus());
+    }
+
+    @Test
     void aRefusedWriteConsumesNoVersion() {
         createPod("a", PodSpec.newBuilder());
         long before = version;

@@ -19,6 +19,7 @@ import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import dev.ordinal.client.api.FieldSelector;
 import dev.ordinal.client.api.Kind;
+import dev.ordinal.client.api.PodBinding;
 import dev.ordinal.client.api.LabelSelectors;
 import dev.ordinal.client.api.Names;
 import dev.ordinal.client.api.Times;
@@ -525,6 +526,9 @@ public final class FakeApi extends ObjectServiceGrpc.ObjectServiceImplBase imple
                 }
                 if (!ApiObjects.specPart(object).equals(ApiObjects.specPart(current))) {
                     meta.setGeneration(stored.getGeneration() + 1);
+                }
+                if (next.hasPod() && PodBinding.binds(current.getPod(), next.getPod())) {
+                    next = Object.newBuilder(next).setPod(PodBinding.scheduled(next.getPod(), clock.now())).build();
                 }
             }
             next = ApiObjects.withTypeMeta(ApiObjects.withMeta(next, meta.setResourceVersion(Long.toString(++resourceVersion)).build()));
