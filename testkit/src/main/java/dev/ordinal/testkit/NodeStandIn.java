@@ -67,17 +67,7 @@ public final class NodeStandIn implements AutoCloseable {
         this.pods = client.resources(Pod.class);
         this.informer = new SharedIndexInformer<>(pods);
         this.queue = new RateLimitingQueue<>(Clock.system());
-        informer.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                queue.add(ObjectKey.of(pod));
-            }
-
-            @Override
-            public void onUpdate(Pod old, Pod pod) {
-                queue.add(ObjectKey.of(pod));
-            }
-        });
+        informer.addEventHandler(ResourceEventHandler.onAddOrUpdate(pod -> queue.add(ObjectKey.of(pod))));
         informer.start();
         this.workers = Workers.start("node-stand-in-" + nodeName, queue, threads, this::reconcile);
     }

@@ -1,5 +1,7 @@
 package dev.ordinal.client.informer;
 
+import java.util.function.Consumer;
+
 /**
  * Receives an informer's changes, as client-go's ResourceEventHandler. All calls for one informer
  * come from its single dispatcher thread, one at a time, in the order the changes reached the
@@ -22,5 +24,40 @@ public interface ResourceEventHandler<T> {
      * last cached state when the deletion was inferred from a relist after an expired watch.
      */
     default void onDelete(T lastKnown) {
+    }
+
+    /** A handler that passes the current object of every add and update to {@code action}; deletions are ignored. */
+    static <T> ResourceEventHandler<T> onAddOrUpdate(Consumer<T> action) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T object) {
+                action.accept(object);
+            }
+
+            @Override
+            public void onUpdate(T old, T current) {
+                action.accept(current);
+            }
+        };
+    }
+
+    /** A handler that passes the object of every add, update and delete (its last known state) to {@code action}. */
+    static <T> ResourceEventHandler<T> onAnyChange(Consumer<T> action) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T object) {
+                action.accept(object);
+            }
+
+            @Override
+            public void onUpdate(T old, T current) {
+                action.accept(current);
+            }
+
+            @Override
+            public void onDelete(T lastKnown) {
+                action.accept(lastKnown);
+            }
+        };
     }
 }

@@ -58,22 +58,7 @@ public class EndpointsController implements Controller {
         ReconcileLoop<ObjectKey> loop = new ReconcileLoop<>("endpoints", context.clock(), WORKERS, metrics, this::sync);
         Term t = new Term(loop, services.lister(), pods.lister(), endpoints.lister(), client.resources(Endpoints.class));
         term = t;
-        services.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Service s) {
-                loop.enqueue(ObjectKey.of(s));
-            }
-
-            @Override
-            public void onUpdate(Service old, Service s) {
-                loop.enqueue(ObjectKey.of(s));
-            }
-
-            @Override
-            public void onDelete(Service s) {
-                loop.enqueue(ObjectKey.of(s));
-            }
-        });
+        services.addEventHandler(ResourceEventHandler.onAnyChange(s -> loop.enqueue(ObjectKey.of(s))));
         pods.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod p) {
@@ -94,22 +79,7 @@ public class EndpointsController implements Controller {
             }
         });
         // Endpoints left over from a Service deleted while no controller ran, or changed by hand.
-        endpoints.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Endpoints e) {
-                loop.enqueue(ObjectKey.of(e));
-            }
-
-            @Override
-            public void onUpdate(Endpoints old, Endpoints e) {
-                loop.enqueue(ObjectKey.of(e));
-            }
-
-            @Override
-            public void onDelete(Endpoints e) {
-                loop.enqueue(ObjectKey.of(e));
-            }
-        });
+        endpoints.addEventHandler(ResourceEventHandler.onAnyChange(e -> loop.enqueue(ObjectKey.of(e))));
     }
 
     private static void enqueueServicesOf(Term t, Pod pod) {

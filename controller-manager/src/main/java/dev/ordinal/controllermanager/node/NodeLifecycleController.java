@@ -90,17 +90,7 @@ public class NodeLifecycleController implements Controller {
         pods = context.informers().informerFor(Pod.class);
         attachments = context.informers().informerFor(VolumeAttachment.class);
         queue = new RateLimitingQueue<>(clock);
-        leases.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Lease l) {
-                observe(l);
-            }
-
-            @Override
-            public void onUpdate(Lease old, Lease l) {
-                observe(l);
-            }
-        });
+        leases.addEventHandler(ResourceEventHandler.onAddOrUpdate(l -> observe(l)));
         nodes.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Node n) {

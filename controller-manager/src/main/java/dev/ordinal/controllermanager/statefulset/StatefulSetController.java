@@ -126,22 +126,7 @@ public class StatefulSetController implements Controller {
                 enqueueFor(t, pod.getMetadata(), false);
             }
         });
-        var claimReg = t.claims.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(PersistentVolumeClaim c) {
-                enqueueClaimUsers(t, c);
-            }
-
-            @Override
-            public void onUpdate(PersistentVolumeClaim old, PersistentVolumeClaim c) {
-                enqueueClaimUsers(t, c);
-            }
-
-            @Override
-            public void onDelete(PersistentVolumeClaim c) {
-                enqueueClaimUsers(t, c);
-            }
-        });
+        var claimReg = t.claims.addEventHandler(ResourceEventHandler.onAnyChange(c -> enqueueClaimUsers(t, c)));
         var revisionReg = t.revisions.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(ControllerRevision r) {

@@ -47,22 +47,7 @@ public final class ZoneFeed implements AutoCloseable {
         this.services = informers.informerFor(Service.class);
         this.endpoints = informers.informerFor(Endpoints.class);
         this.namespaces = informers.informerFor(Namespace.class);
-        services.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Service s) {
-                refresh(ObjectKey.of(s));
-            }
-
-            @Override
-            public void onUpdate(Service old, Service s) {
-                refresh(ObjectKey.of(s));
-            }
-
-            @Override
-            public void onDelete(Service s) {
-                refresh(ObjectKey.of(s));
-            }
-        });
+        services.addEventHandler(ResourceEventHandler.onAnyChange(s -> refresh(ObjectKey.of(s))));
         endpoints.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Endpoints e) {
