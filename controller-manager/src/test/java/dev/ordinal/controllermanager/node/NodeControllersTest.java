@@ -17,6 +17,7 @@ import dev.ordinal.api.v1.Taint;
 import dev.ordinal.api.v1.VolumeAttachment;
 import dev.ordinal.api.v1.VolumeAttachmentSource;
 import dev.ordinal.api.v1.VolumeAttachmentSpec;
+import dev.ordinal.client.ObjectKey;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.api.Kind;
 import dev.ordinal.client.api.Times;
@@ -157,7 +158,7 @@ class NodeControllersTest {
         assertThat(api.get(Kind.POD, "default", "web-0")).isPresent();
 
         step(9, "n2"); // 18 s: the agent has fenced after 15 s, but the 5 s margin has not passed
-        Thread.sleep(200);
+        controller.sync(ObjectKey.cluster("n1")); // the decision at 18 s, taken and carried out on this thread
         assertThat(api.get(Kind.POD, "default", "web-0")).as("deleted before fence-after + margin").isPresent();
 
         step(3, "n2"); // 21 s
