@@ -427,13 +427,20 @@ public final class FakeApi extends ObjectServiceGrpc.ObjectServiceImplBase imple
             String start = request.getResourceVersion();
             synchronized (mutex) {
                 if (start.isEmpty() || start.equals("0")) {
+                    // The current state, oldest change first: each event's resourceVersion is then past the
+                    // previous one, as on any other watch (a client may drop events that go back in time).
+                    List<Object> current = new ArrayList<>();
                     for (Kind k : kind == null ? List.of(Kind.values()) : List.of(kind)) {
                         for (Object o : objects.get(k).values()) {
                             if (w.selects(o)) {
-                                w.send(WatchEvent.newBuilder().setType(WatchEvent.Type.ADDED).setObject(o)
-                                        .setResourceVersion(ApiObjects.meta(o).getResourceVersion()).build());
+                                current.add(o);
                             }
                         }
+                    }
+                    current.sort(java.util.Comparator.comparingLong(ApiObjects::resourceVersion));
+                    for (Object o : current) {
+                        w.send(WatchEvent.newBuilder().setType(WatchEvent.Type.ADDED).setObject(o)
+                                .setResourceVersion(ApiObjects.meta(o).getResourceVersion()).build());
                     }
                     w.send(WatchEvent.newBuilder().setType(WatchEvent.Type.BOOKMARK)
                             .setResourceVersion(Long.toString(resourceVersion)).setInitialEventsEnd(true).build());

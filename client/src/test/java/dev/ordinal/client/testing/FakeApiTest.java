@@ -98,6 +98,21 @@ class FakeApiTest {
     }
 
     @Test
+    void aWatchFromZeroSendsTheCurrentStateOldestChangeFirst() {
+        // Names sort the other way round: an informer that started its watch from "0" must still see
+        // resourceVersions only grow, or it would drop the older objects as stale.
+        pods.create(pod("default", "z"));
+        pods.create(pod("default", "m"));
+        pods.create(pod("default", "a"));
+        List<String> seen = new CopyOnWriteArrayList<>();
+
+        pods.watch(WatchOptions.all().fromResourceVersion("0"), listener(seen));
+
+        await().until(() -> seen.size() == 3);
+        assertThat(seen).containsExactly("ADDED z", "ADDED m", "ADDED a");
+    }
+
+    @Test
     void aShortLogExpiresOldStartingPoints() {
         fake.setLogRetention(2);
         Pod a = pods.create(pod("default", "a"));
