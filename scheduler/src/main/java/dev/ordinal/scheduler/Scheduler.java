@@ -12,6 +12,7 @@ import dev.ordinal.api.v1.VolumeAttachment;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.Resources;
 import dev.ordinal.client.api.ApiException;
+import dev.ordinal.client.api.PodBinding;
 import dev.ordinal.client.api.Times;
 import dev.ordinal.client.events.EventRecorder;
 import dev.ordinal.client.informer.ResourceEventHandler;
@@ -312,7 +313,7 @@ public final class Scheduler implements AutoCloseable {
         LOG.debugf("pod %s/%s is unschedulable: %s", pod.getMetadata().getNamespace(), pod.getMetadata().getName(), message);
         queue.addUnschedulable(attempt);
         events.warning(pod, "FailedScheduling", message);
-        binders.execute(() -> writeCondition(pod, "False", "Unschedulable", message));
+        binders.execute(() -> markUnschedulable(pod, message));
     }
 
     private void bind(QueuedPod attempt, Pod pod, String node, List<PersistentVolumeClaim> claims, long start) {
@@ -359,8 +360,12 @@ public final class Scheduler implements AutoCloseable {
         return bindsInFlight.get();
     }
 
-    /** Sets PodScheduled, unless it already says exactly that (no write for a repeated failure). */
-    private void writeCondition(Pod pod, String status, String reason, String message) {
+    /**
+     * Sets PodScheduled=False (Unschedulable) with {@code message}, unless it already says exactly that
+     * (no write for a repeated failure) or the pod got bound meanwhile. PodScheduled=True needs no write
+     * here: the api-server sets it in the binding write.
+     */
+    private void markUnschedulable(Pod pod, String message) {
         String ns = pod.getMetadata().getNamespace();
         String name = pod.getMetadata().getName();
         try {
@@ -369,10 +374,10 @@ public final class Scheduler implements AutoCloseable {
                 if (!current.getMetadata().getUid().equals(pod.getMetadata().getUid())) {
                     return;
                 }
-                if ("False".equals(status) && !current.getSpec().getNodeName().isEmpty()) {
+                if (!current.getSpec().getNodeName().isEmpty()) {
                     return;
                 }
-                Optional<Pod> updated = withCondition(current, status, reason, message, clock.now());
+                Optional<Pod> updated = withUnschedulable(current, message, clock.now());
                 if (updated.isEmpty()) {
                     return;
                 }
@@ -387,21 +392,23 @@ public final class Scheduler implements AutoCloseable {
             }
         } catch (ApiException e) {
             if (e.code() != Status.Code.NOT_FOUND) {
-                LOG.infof("could not set PodScheduled=%s on %s/%s: %s", status, ns, name, e.getMessage());
+                LOG.infof("could not set PodScheduled=False on %s/%s: %s", ns, name, e.getMessage());
             }
         }
     }
 
-    /** The pod with PodScheduled set as given, or empty when it already is. */
-    static Optional<Pod> withCondition(Pod pod, String status, String reason, String message, java.time.Instant now) {
+    /** The pod with PodScheduled=False (Unschedulable, {@code message}), or empty when it already says so. */
+    static Optional<Pod> withUnschedulable(Pod pod, String message, java.time.Instant now) {
+        String status = "False";
+        String reason = "Unschedulable";
         PodStatus.Builder s = pod.getStatus().toBuilder();
         int index = -1;
         for (int i = 0; i < s.getConditionsCount(); i++) {
-            if ("PodScheduled".equals(s.getConditions(i).getType())) {
+            if (PodBinding.POD_SCHEDULED.equals(s.getConditions(i).getType())) {
                 index = i;
             }
         }
-        PodCondition.Builder c = PodCondition.newBuilder().setType("PodScheduled").setStatus(status)
+        PodCondition.Builder c = PodCondition.newBuilder().setType(PodBinding.POD_SCHEDULED).setStatus(status)
                 .setReason(reason).setMessage(message);
         if (index >= 0) {
             PodCondition old = s.getConditions(index);
@@ -415,7 +422,7 @@ public final class Scheduler implements AutoCloseable {
             c.setLastTransitionTime(Times.timestamp(now));
             s.addConditions(c);
         }
-        if ("False".equals(status) && s.getPhase().isEmpty()) {
+        if (s.getPhase().isEmpty()) {
             s.setPhase("Pending");
         }
         return Optional.of(pod.toBuilder().setStatus(s).build());
