@@ -594,8 +594,14 @@ public final class StatefulSetPlanner {
                     firstUnavailable = slots[i];
                 }
             }
+            // A condemned pod that has finished (Failed/Succeeded) runs nothing: it never counts as the
+            // lowest unhealthy pod and may always go. Kubernetes blocks on it instead, and a scale-down
+            // with two finished pods then never completes (Ordinal improvement, see the controller docs).
             for (int k = condemned.size() - 1; k >= 0 && firstUnavailable == null; k--) {
                 Pod p = condemned.get(k);
+                if (finished(p)) {
+                    continue;
+                }
                 if (PodStates.isTerminating(p) || !available(p)) {
                     firstUnavailable = p;
                 }
@@ -612,7 +618,8 @@ public final class StatefulSetPlanner {
                     }
                     continue;
                 }
-                if (monotonic && (!PodStates.isRunningAndReady(target) || !available(target)) && target != firstUnavailable) {
+                if (monotonic && !finished(target)
+                        && (!PodStates.isRunningAndReady(target) || !available(target)) && target != firstUnavailable) {
                     block(name, "PodNotReady", "scaling down: " + name + " must become Running and Ready before it is removed ("
                             + PodStates.notReadyReason(target) + "); lower unhealthy pods go first");
                     go = false;
@@ -629,6 +636,10 @@ public final class StatefulSetPlanner {
                 stages.add(new Stage("scale-down", units, !monotonic));
             }
             return go;
+        }
+
+        private static boolean finished(Pod pod) {
+            return PodStates.isFailed(pod) || PodStates.isSucceeded(pod);
         }
 
         // ---------------------------------------------------------------- phase D (§3.9)

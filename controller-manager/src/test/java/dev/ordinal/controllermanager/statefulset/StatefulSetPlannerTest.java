@@ -256,6 +256,30 @@ class StatefulSetPlannerTest {
         }
 
         @Test
+        void finishedCondemnedPodsNeverBlockAnOrderedScaleDown() {
+            // Kubernetes stops here for good: web-1 waits to be the lowest unhealthy pod, web-0 is never reached.
+            SimCluster c = web(3).converge();
+            c.scale(0);
+            c.fail("web-0");
+            c.fail("web-1");
+            assertThat(deleted(c.step())).containsExactly("web-2");
+            assertThat(deleted(c.step())).containsExactly("web-1");
+            assertThat(deleted(c.step())).containsExactly("web-0");
+            assertThat(c.step().stages()).isEmpty();
+        }
+
+        @Test
+        void aFinishedPodIsNotTheLowestUnhealthyPodTheOthersWaitFor() {
+            SimCluster c = web(3).converge();
+            c.scale(1);
+            c.fail("web-1");
+            c.notReady("web-2");
+            // web-2 is now the lowest unhealthy pod that still runs, so it may go, then the finished web-1
+            assertThat(deleted(c.step())).containsExactly("web-2");
+            assertThat(deleted(c.step())).containsExactly("web-1");
+        }
+
+        @Test
         void e2e11_burstScalingCreatesAndDeletesAllAtOnce() {
             SimCluster c = SimCluster.of(SimCluster.spec(0).setPodManagementPolicy("Parallel"));
             c.scale(3);
