@@ -114,6 +114,8 @@ public final class TestCluster implements AutoCloseable {
 
             Map<String, String> cm = new HashMap<>(b.controllerManagerEnv);
             cm.put("ORDINAL_CONTROLLER_MANAGER_API_SERVER", api);
+            // Volumes of the default (shared) StorageClass, reachable from every node: one directory of this cluster.
+            cm.putIfAbsent("ORDINAL_CONTROLLER_MANAGER_STORAGE_SHARED_ROOT", sharedVolumesDir().toString());
             controllerManager = ServiceProcess.of("controller-manager", cm).start();
             started.add(controllerManager);
 
@@ -201,6 +203,11 @@ public final class TestCluster implements AutoCloseable {
 
     public List<String> nodeNames() {
         return List.copyOf(nodes.keySet());
+    }
+
+    /** Where the volumes of the {@code shared} StorageClass live (one directory per PersistentVolume). */
+    public Path sharedVolumesDir() {
+        return dir.resolve("storage").resolve("shared");
     }
 
     /** The state directory of node agent {@code name} (pods, logs, process records). */
