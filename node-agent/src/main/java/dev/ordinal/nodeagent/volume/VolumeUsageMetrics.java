@@ -24,7 +24,11 @@ public final class VolumeUsageMetrics {
     static final long REFRESH_NANOS = 5_000_000_000L;
 
     private final MeterRegistry registry;
-    private final Map<MountedVolume, Gauge> gauges = new HashMap<>();
+    /** The gauge and its state object: Micrometer only holds the state weakly, so it is kept here. */
+    private record Measured(Gauge gauge, DirectorySize size) {
+    }
+
+    private final Map<MountedVolume, Measured> gauges = new HashMap<>();
 
     public VolumeUsageMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -34,18 +38,21 @@ public final class VolumeUsageMetrics {
     public synchronized void update(List<MountedVolume> mounted) {
         gauges.entrySet().removeIf(e -> {
             if (!mounted.contains(e.getKey())) {
-                registry.remove(e.getValue());
+                registry.remove(e.getValue().gauge());
                 return true;
             }
             return false;
         });
         for (MountedVolume m : mounted) {
-            gauges.computeIfAbsent(m, v -> Gauge.builder(NAME, new DirectorySize(v.dir()), DirectorySize::bytes)
-                    .description("Bytes used by a PersistentVolume mounted on this node")
-                    .baseUnit("bytes")
-                    .tag("namespace", v.namespace()).tag("persistentvolumeclaim", v.claim())
-                    .tag("persistentvolume", v.volume())
-                    .register(registry));
+            gauges.computeIfAbsent(m, v -> {
+                DirectorySize size = new DirectorySize(v.dir());
+                return new Measured(Gauge.builder(NAME, size, DirectorySize::bytes)
+                        .description("Bytes used by a PersistentVolume mounted on this node")
+                        .baseUnit("bytes")
+                        .tag("namespace", v.namespace()).tag("persistentvolumeclaim", v.claim())
+                        .tag("persistentvolume", v.volume())
+                        .register(registry), size);
+            });
         }
     }
 
