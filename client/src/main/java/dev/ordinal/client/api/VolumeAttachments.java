@@ -26,13 +26,13 @@ public final class VolumeAttachments {
     }
 
     /**
-     * Whether {@code pv} may be attached to one node at a time: a ReadWriteOnce or ReadWriteOncePod
-     * volume, and — erring on the side of safety — any volume that lists no shared access mode.
+     * Whether {@code pv} may be attached to one node at a time: ReadWriteOnce or ReadWriteOncePod
+     * without a mode that allows several nodes (the scheduler's volume topology uses the same rule).
      */
     public static boolean exclusive(PersistentVolume pv) {
         List<String> modes = pv.getSpec().getAccessModesList();
-        return modes.contains("ReadWriteOnce") || modes.contains("ReadWriteOncePod")
-                || modes.stream().noneMatch(SHARED_MODES::contains);
+        return (modes.contains("ReadWriteOnce") || modes.contains("ReadWriteOncePod"))
+                && modes.stream().noneMatch(SHARED_MODES::contains);
     }
 
     /**
