@@ -14,6 +14,7 @@ import dev.ordinal.api.v1.PersistentVolumeSpec;
 import dev.ordinal.api.v1.ResourceRequirements;
 import dev.ordinal.api.v1.VolumeNodeAffinity;
 import dev.ordinal.client.OrdinalClient;
+import dev.ordinal.client.api.VolumeAttachments;
 import java.nio.file.Path;
 
 /**
@@ -23,8 +24,6 @@ import java.nio.file.Path;
  * binder.
  */
 public final class BoundVolumes {
-    public static final String SHARED_DRIVER = "ordinal.dev/shared";
-
     private BoundVolumes() {
     }
 
@@ -40,14 +39,14 @@ public final class BoundVolumes {
 
     /** A shared volume ({@code csi} driver ordinal.dev/shared) whose data lives in {@code dir}. */
     public static PersistentVolume shared(String name, Path dir, String accessMode) {
-        return volume(name, accessMode).setSpec(spec(accessMode).setCsi(CSIPersistentVolumeSource.newBuilder()
-                .setDriver(SHARED_DRIVER).setVolumeHandle(name).putVolumeAttributes("path", dir.toAbsolutePath().toString())))
+        return volume(name).setSpec(spec(accessMode).setCsi(CSIPersistentVolumeSource.newBuilder()
+                .setDriver(VolumeAttachments.SHARED_DRIVER).setVolumeHandle(name).putVolumeAttributes("path", dir.toAbsolutePath().toString())))
                 .build();
     }
 
     /** A local volume at {@code dir} on {@code node} only. */
     public static PersistentVolume local(String name, Path dir, String node) {
-        return volume(name, "ReadWriteOnce").setSpec(spec("ReadWriteOnce")
+        return volume(name).setSpec(spec("ReadWriteOnce")
                 .setLocal(LocalVolumeSource.newBuilder().setPath(dir.toAbsolutePath().toString()))
                 .setNodeAffinity(VolumeNodeAffinity.newBuilder().setRequired(NodeSelector.newBuilder()
                         .addNodeSelectorTerms(NodeSelectorTerm.newBuilder().addMatchExpressions(NodeSelectorRequirement.newBuilder()
@@ -55,7 +54,7 @@ public final class BoundVolumes {
                 .build();
     }
 
-    private static PersistentVolume.Builder volume(String name, String accessMode) {
+    private static PersistentVolume.Builder volume(String name) {
         return PersistentVolume.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name));
     }
 
