@@ -21,8 +21,14 @@ public final class ControllerHarness implements AutoCloseable {
     }
 
     public static ControllerHarness start(OrdinalClient client, Controller... controllers) throws InterruptedException {
+        return start(client, c -> EventRecorder.discarding(), controllers);
+    }
+
+    /** As {@link #start(OrdinalClient, Controller...)}, recording events through {@code recorders} (by component). */
+    public static ControllerHarness start(OrdinalClient client, java.util.function.Function<String, EventRecorder> recorders,
+            Controller... controllers) throws InterruptedException {
         SharedInformerFactory informers = new SharedInformerFactory(client);
-        ControllerContext context = new ControllerContext(client, informers, c -> EventRecorder.discarding(), Clock.system());
+        ControllerContext context = new ControllerContext(client, informers, recorders, Clock.system());
         for (Controller c : controllers) {
             c.register(context);
         }

@@ -31,7 +31,8 @@ public record AgentSettings(
         boolean namespaces,
         String python,
         Path processEventsFile,
-        int httpPort) {
+        int httpPort,
+        Path localVolumeRoot) {
 
     public static final String PROCESS = "process";
     public static final String SIMULATED = "simulated";
@@ -61,67 +62,74 @@ public record AgentSettings(
         return new AgentSettings(apiServer, List.of(nodeName), PROCESS, Duration.ZERO, Duration.ZERO, Optional.empty(),
                 stateDir, "127.0.0.1", Duration.ofSeconds(15), Duration.ofSeconds(2), 40, Duration.ofMinutes(1),
                 String.valueOf(Runtime.getRuntime().availableProcessors()), "8Gi", 110, Duration.ofSeconds(10),
-                Duration.ofMinutes(5), 4, false, "python3", stateDir.resolve("process-events.log"), 0);
+                Duration.ofMinutes(5), 4, false, "python3", stateDir.resolve("process-events.log"), 0,
+                stateDir.resolve("local-volumes"));
     }
 
     public AgentSettings withNodes(List<String> names, String runtimeKind) {
         return new AgentSettings(apiServer, names, runtimeKind, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withSimulatedDelays(Duration start, Duration ready) {
         return new AgentSettings(apiServer, nodeNames, runtime, start, ready, zone, stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withFencing(Duration fence, Duration renewInterval) {
         return new AgentSettings(apiServer, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
                 address, fence, renewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withBackoff(Duration initial, Duration max) {
         return new AgentSettings(apiServer, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, initial, max, workers, namespaces, python, processEventsFile, httpPort);
+                maxPods, initial, max, workers, namespaces, python, processEventsFile, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withNamespaces(boolean on) {
         return new AgentSettings(apiServer, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, on, python, processEventsFile, httpPort);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, on, python, processEventsFile, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withZone(String z) {
         return new AgentSettings(apiServer, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, Optional.of(z), stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withApiServer(String target) {
         return new AgentSettings(target, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withEventsFile(Path file) {
         return new AgentSettings(apiServer, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, file, httpPort);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, file, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withWorkers(int n) {
         return new AgentSettings(apiServer, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, n, namespaces, python, processEventsFile, httpPort);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, n, namespaces, python, processEventsFile, httpPort, localVolumeRoot);
     }
 
     public AgentSettings withHttpPort(int port) {
         return new AgentSettings(apiServer, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
                 address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
-                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, port);
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, port, localVolumeRoot);
+    }
+
+    public AgentSettings withLocalVolumeRoot(Path root) {
+        return new AgentSettings(apiServer, nodeNames, runtime, simulatedStartDelay, simulatedReadyDelay, zone, stateDir,
+                address, fenceAfter, leaseRenewInterval, leaseDurationSeconds, nodeStatusReportInterval, cpu, memory,
+                maxPods, crashLoopBackoffInitial, crashLoopBackoffMax, workers, namespaces, python, processEventsFile, httpPort, root);
     }
 
     public boolean simulated() {

@@ -17,6 +17,10 @@ public final class LocalNode {
     volatile boolean renewing;
     volatile String lastRenewError;
     volatile boolean registered;
+    /** Held for every write of the node's status, so an older picture of its volumes never lands after a newer one. */
+    final Object statusLock = new Object();
+    /** Whether the volumes the previous agent reported in use have been taken over (at the first registration). */
+    boolean volumesInherited;
 
     public LocalNode(String name) {
         this.name = name;

@@ -2,9 +2,15 @@ package dev.ordinal.nodeagent;
 
 import dev.ordinal.api.v1.Lease;
 import dev.ordinal.api.v1.LeaseSpec;
+import dev.ordinal.api.v1.AttachedVolume;
 import dev.ordinal.api.v1.Node;
+import dev.ordinal.api.v1.NodeStatus;
 import dev.ordinal.api.v1.ObjectMeta;
+import dev.ordinal.api.v1.PersistentVolume;
+import dev.ordinal.api.v1.PersistentVolumeClaim;
 import dev.ordinal.api.v1.Pod;
+import dev.ordinal.api.v1.Volume;
+import dev.ordinal.api.v1.VolumeAttachment;
 import dev.ordinal.client.ListOptions;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.Resources;
@@ -19,8 +25,13 @@ import dev.ordinal.client.time.Clock;
 import dev.ordinal.nodeagent.runtime.PodRuntime;
 import dev.ordinal.nodeagent.runtime.ProcessRuntime;
 import dev.ordinal.nodeagent.runtime.SimulatedRuntime;
+import dev.ordinal.nodeagent.volume.LocalVolumeDeleter;
 import dev.ordinal.nodeagent.volume.LocalVolumeManager;
+import dev.ordinal.nodeagent.volume.StorageView;
 import dev.ordinal.nodeagent.volume.VolumeManager;
+import dev.ordinal.nodeagent.volume.VolumeUsageMetrics;
+import dev.ordinal.nodeagent.volume.VolumesInUse;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -58,6 +70,14 @@ public final class NodeAgent implements AutoCloseable {
     private final PodRuntime runtime;
     private final SharedIndexInformer<Pod> podInformer;
     private final SharedIndexInformer<Node> nodeInformer;
+    /** Claims, volumes and attachments: only with the process runtime (simulated pods mount nothing). */
+    private final SharedIndexInformer<PersistentVolumeClaim> claimInformer;
+    private final SharedIndexInformer<PersistentVolume> volumeInformer;
+    private final SharedIndexInformer<VolumeAttachment> attachmentInformer;
+    private final VolumesInUse volumesInUse;
+    private final LocalVolumeDeleter localVolumeDeleter;
+    private final AtomicBoolean volumePublishPending = new AtomicBoolean();
+    private volatile boolean podsSynced;
     private final PodWorkers workers;
     private final ApiEventRecorder events;
     private final Path heartbeat;
@@ -67,6 +87,11 @@ public final class NodeAgent implements AutoCloseable {
     private final java.util.concurrent.ExecutorService registrations;
 
     public NodeAgent(AgentSettings settings, Clock clock) {
+        this(settings, clock, null);
+    }
+
+    /** With {@code metrics}, each mounted PersistentVolume's usage is a gauge there ({@link VolumeUsageMetrics}). */
+    public NodeAgent(AgentSettings settings, Clock clock, MeterRegistry metrics) {
         this.settings = settings;
         this.clock = clock;
         this.client = OrdinalClient.builder(settings.apiServer())
@@ -99,7 +124,17 @@ public final class NodeAgent implements AutoCloseable {
             return t;
         });
         VolumeManager volumes;
+        VolumeUsageMetrics usage = metrics == null ? null : new VolumeUsageMetrics(metrics);
+        this.volumesInUse = new VolumesInUse(mounted -> {
+            if (usage != null) {
+                usage.update(mounted);
+            }
+        });
         if (settings.simulated()) {
+            claimInformer = null;
+            volumeInformer = null;
+            attachmentInformer = null;
+            localVolumeDeleter = null;
             runtime = new SimulatedRuntime(clock, settings.simulatedStartDelay(), settings.simulatedReadyDelay());
             volumes = new VolumeManager() {
                 @Override
@@ -114,7 +149,24 @@ public final class NodeAgent implements AutoCloseable {
         } else {
             runtime = new ProcessRuntime(settings.stateDir(), heartbeat, settings.processEventsFile(), settings.python(),
                     settings.namespaces(), settings.fenceAfter().toMillis() / 1000.0);
-            volumes = new LocalVolumeManager(settings.stateDir());
+            InformerOptions options = InformerOptions.defaults().withClock(clock);
+            claimInformer = new SharedIndexInformer<>(client.resources(PersistentVolumeClaim.class), ListOptions.all(), options);
+            volumeInformer = new SharedIndexInformer<>(client.resources(PersistentVolume.class), ListOptions.all(), options);
+            attachmentInformer = new SharedIndexInformer<>(client.resources(VolumeAttachment.class), ListOptions.all(), options);
+            LocalNode only = nodes.values().iterator().next();
+            volumes = new LocalVolumeManager(settings.stateDir(), only.name(), storageView(), volumesInUse,
+                    new VolumesInUse.Publisher() {
+                        @Override
+                        public void publishNow() {
+                            writeVolumeStatus(only);
+                        }
+
+                        @Override
+                        public void publishSoon() {
+                            publishVolumesSoon(only);
+                        }
+                    });
+            localVolumeDeleter = new LocalVolumeDeleter(only.name(), client.resources(PersistentVolume.class), volumesInUse);
         }
         String selector = nodes.size() == 1 ? "spec.nodeName=" + settings.nodeNames().get(0) : "spec.nodeName!=";
         this.podInformer = new SharedIndexInformer<>(client.resources(Pod.class),
@@ -184,6 +236,9 @@ public final class NodeAgent implements AutoCloseable {
                 workers.enqueueDeleted(p);
             }
         });
+        if (attachmentInformer != null) {
+            watchStorage(nodes.values().iterator().next());
+        }
         int i = 0;
         long spread = settings.leaseRenewInterval().toNanos() / Math.max(1, nodes.size());
         for (LocalNode n : nodes.values()) {
@@ -195,19 +250,30 @@ public final class NodeAgent implements AutoCloseable {
         clock.schedule(settings.nodeStatusReportInterval(), this::statusLoop);
         nodeInformer.start();
         podInformer.start();
+        List<SharedIndexInformer<?>> needed = new java.util.ArrayList<>(List.of(podInformer));
+        if (attachmentInformer != null) {
+            claimInformer.start();
+            volumeInformer.start();
+            attachmentInformer.start();
+            // A pod's volumes are checked against these caches: the workers start once they are filled too.
+            needed.addAll(List.of(claimInformer, volumeInformer, attachmentInformer));
+        }
         starter = new Thread(() -> {
             try {
-                while (!stopped && !podInformer.hasSynced()) {
-                    try {
-                        podInformer.synced().get(1, java.util.concurrent.TimeUnit.SECONDS);
-                    } catch (java.util.concurrent.TimeoutException e) {
-                        // keep waiting for the api-server
+                for (SharedIndexInformer<?> informer : needed) {
+                    while (!stopped && !informer.hasSynced()) {
+                        try {
+                            informer.synced().get(1, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (java.util.concurrent.TimeoutException e) {
+                            // keep waiting for the api-server
+                        }
                     }
                 }
                 if (stopped) {
                     return;
                 }
                 workers.stopOrphans();
+                podsSynced = true;
                 workers.start();
                 LOG.infof("node agent syncing pods of %s", nodes.size() == 1 ? "node " + settings.nodeNames().get(0) : nodes.size() + " nodes");
             } catch (InterruptedException e) {
@@ -230,9 +296,7 @@ public final class NodeAgent implements AutoCloseable {
                 .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
         if (!readyTrue && local.registered && local.leaseValid(clock.nanoTime(), settings.fenceAfter())) {
             // The node lifecycle controller marked us Unknown while we were cut off; say we are back.
-            client.resources(Node.class).updateStatusAsync(n.toBuilder()
-                    .setMetadata(n.getMetadata().toBuilder().clearResourceVersion())
-                    .setStatus(NodeRegistration.refresh(n.getStatus(), local.name(), settings, clock.now())).build());
+            writeStatus(local, n);
         }
         String cidr = n.getSpec().getPodCidr();
         if (!cidr.isEmpty() && (local.addresses() == null || !local.addresses().cidr().equals(cidr))) {
@@ -301,8 +365,16 @@ public final class NodeAgent implements AutoCloseable {
             existing = api.update(existing.toBuilder().setMetadata(existing.getMetadata().toBuilder()
                     .clearLabels().putAllLabels(labels).putAllAnnotations(desired.getMetadata().getAnnotationsMap())).build());
         }
-        api.updateStatus(existing.toBuilder().setMetadata(existing.getMetadata().toBuilder().clearResourceVersion())
-                .setStatus(NodeRegistration.refresh(existing.getStatus(), n.name(), settings, clock.now())).build());
+        synchronized (n.statusLock) {
+            if (!n.volumesInherited) {
+                // Until the pods are synced, what the previous agent reported stays in use (see VolumesInUse).
+                volumesInUse.inherit(existing.getStatus().getVolumesInUseList());
+                n.volumesInherited = true;
+            }
+            api.updateStatus(existing.toBuilder().setMetadata(existing.getMetadata().toBuilder().clearResourceVersion())
+                    .setStatus(withVolumes(NodeRegistration.refresh(existing.getStatus(), n.name(), settings, clock.now()), n))
+                    .build());
+        }
     }
 
     private void statusLoop() {
@@ -314,11 +386,182 @@ public final class NodeAgent implements AutoCloseable {
             if (!n.registered) {
                 continue;
             }
-            nodeInformer.lister().get("", n.name()).ifPresent(current -> api.updateStatusAsync(current.toBuilder()
-                    .setMetadata(current.getMetadata().toBuilder().clearResourceVersion())
-                    .setStatus(NodeRegistration.refresh(current.getStatus(), n.name(), settings, clock.now())).build()));
+            nodeInformer.lister().get("", n.name()).ifPresent(current -> writeStatus(n, current));
         }
         clock.schedule(settings.nodeStatusReportInterval(), this::statusLoop);
+    }
+
+    /**
+     * Rewrites the node's status (Ready heartbeat, capacity, …) over {@code current}. Simulated nodes
+     * write asynchronously (a thousand of them); a real node writes on the registration thread under
+     * its status lock, with its volumes as they are at that moment.
+     */
+    private void writeStatus(LocalNode n, Node current) {
+        if (settings.simulated()) {
+            client.resources(Node.class).updateStatusAsync(current.toBuilder()
+                    .setMetadata(current.getMetadata().toBuilder().clearResourceVersion())
+                    .setStatus(NodeRegistration.refresh(current.getStatus(), n.name(), settings, clock.now())).build());
+            return;
+        }
+        try {
+            registrations.execute(() -> {
+                synchronized (n.statusLock) {
+                    try {
+                        Node latest = nodeInformer.lister().get("", n.name()).orElse(current);
+                        client.resources(Node.class).updateStatus(latest.toBuilder()
+                                .setMetadata(latest.getMetadata().toBuilder().clearResourceVersion())
+                                .setStatus(withVolumes(NodeRegistration.refresh(latest.getStatus(), n.name(), settings, clock.now()), n))
+                                .build());
+                    } catch (ApiException e) {
+                        LOG.debugf("node %s: status not written: %s", n.name(), e.getMessage());
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    // ------------------------------------------------------------------ volumes
+
+    private StorageView storageView() {
+        return new StorageView() {
+            @Override
+            public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+                return claimInformer.lister().get(namespace, name);
+            }
+
+            @Override
+            public Optional<PersistentVolume> volume(String name) {
+                return volumeInformer.lister().get("", name);
+            }
+
+            @Override
+            public Optional<VolumeAttachment> attachment(String name) {
+                return attachmentInformer.lister().get("", name);
+            }
+
+            @Override
+            public Optional<VolumeAttachment> attachmentLive(String name) {
+                try {
+                    return Optional.of(client.resources(VolumeAttachment.class).get("", name));
+                } catch (ApiException e) {
+                    if (e.code() == Status.Code.NOT_FOUND) {
+                        return Optional.empty();
+                    }
+                    throw e;
+                }
+            }
+        };
+    }
+
+    /** Attachments to this node change volumesAttached; released local volumes of this node are reclaimed. */
+    private void watchStorage(LocalNode n) {
+        attachmentInformer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(VolumeAttachment va) {
+                if (va.getSpec().getNodeName().equals(n.name())) {
+                    publishVolumesSoon(n);
+                }
+            }
+
+            @Override
+            public void onUpdate(VolumeAttachment old, VolumeAttachment va) {
+                if (va.getSpec().getNodeName().equals(n.name()) && old.getStatus().getAttached() != va.getStatus().getAttached()) {
+                    publishVolumesSoon(n);
+                }
+            }
+
+            @Override
+            public void onDelete(VolumeAttachment va) {
+                if (va.getSpec().getNodeName().equals(n.name())) {
+                    publishVolumesSoon(n);
+                }
+            }
+        });
+        volumeInformer.addEventHandler(ResourceEventHandler.onAddOrUpdate(pv -> {
+            if (localVolumeDeleter.due(pv)) {
+                reclaimLocalVolume(pv.getMetadata().getName());
+            }
+        }));
+    }
+
+    private void reclaimLocalVolume(String name) {
+        if (stopped) {
+            return;
+        }
+        try {
+            registrations.execute(() -> volumeInformer.lister().get("", name).filter(localVolumeDeleter::due).ifPresent(pv -> {
+                if (!localVolumeDeleter.reclaim(pv)) {
+                    clock.schedule(Duration.ofSeconds(5), () -> reclaimLocalVolume(name));
+                }
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /** {@code status} with this node's volumesInUse and volumesAttached as they are now. */
+    private NodeStatus withVolumes(NodeStatus status, LocalNode n) {
+        if (attachmentInformer == null) {
+            return status;
+        }
+        NodeStatus.Builder b = status.toBuilder().clearVolumesInUse().clearVolumesAttached()
+                .addAllVolumesInUse(volumesInUse.names(this::referencedHere));
+        attachmentInformer.lister().list().stream()
+                .filter(va -> va.getSpec().getNodeName().equals(n.name()) && va.getStatus().getAttached())
+                .map(va -> va.getSpec().getSource().getPersistentVolumeName()).sorted().distinct()
+                .forEach(v -> b.addVolumesAttached(AttachedVolume.newBuilder().setName(v)));
+        return b.build();
+    }
+
+    /**
+     * Whether a not-finished pod of this node refers to {@code volume} through its claim: what keeps a
+     * volume the previous agent reported in use listed. Before the pods are synced, everything is.
+     */
+    private boolean referencedHere(String volume) {
+        if (!podsSynced) {
+            return true;
+        }
+        for (Pod p : podInformer.lister().list()) {
+            String phase = p.getStatus().getPhase();
+            if (!nodes.containsKey(p.getSpec().getNodeName()) || phase.equals("Succeeded") || phase.equals("Failed")) {
+                continue;
+            }
+            for (Volume v : p.getSpec().getVolumesList()) {
+                if (v.hasPersistentVolumeClaim() && claimInformer.lister().get(p.getMetadata().getNamespace(),
+                        v.getPersistentVolumeClaim().getClaimName()).map(c -> c.getSpec().getVolumeName().equals(volume)).orElse(false)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Writes volumesInUse and volumesAttached now, leaving the rest of the status as it is; throws when it cannot. */
+    private void writeVolumeStatus(LocalNode n) {
+        synchronized (n.statusLock) {
+            client.resources(Node.class).modifyStatus("", n.name(), cur -> cur.toBuilder().setStatus(withVolumes(cur.getStatus(), n)).build());
+        }
+    }
+
+    /** As {@link #writeVolumeStatus}, from the registration thread and retried every second until it succeeds. */
+    private void publishVolumesSoon(LocalNode n) {
+        if (stopped || !volumePublishPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            registrations.execute(() -> {
+                volumePublishPending.set(false);
+                try {
+                    writeVolumeStatus(n);
+                } catch (ApiException e) {
+                    clock.schedule(Duration.ofSeconds(1), () -> publishVolumesSoon(n));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            volumePublishPending.set(false);
+        }
     }
 
     // ------------------------------------------------------------------ lease and fencing
@@ -450,6 +693,11 @@ public final class NodeAgent implements AutoCloseable {
         }
         podInformer.stop();
         nodeInformer.stop();
+        if (attachmentInformer != null) {
+            claimInformer.stop();
+            volumeInformer.stop();
+            attachmentInformer.stop();
+        }
         events.close();
         registrations.shutdownNow();
         runtime.close();

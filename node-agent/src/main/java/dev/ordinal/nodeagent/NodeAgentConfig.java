@@ -92,4 +92,10 @@ public interface NodeAgentConfig {
 
     /** File the supervisors append process start/stop records to; default {@code <state-dir>/process-events.log}. */
     Optional<String> processEventsFile();
+
+    /**
+     * Where this node keeps its local PersistentVolumes ({@code <root>/<pv-name>}), published in the
+     * Node annotation {@code ordinal.dev/local-volume-root}; default {@code <state-dir>/local-volumes}.
+     */
+    Optional<String> localVolumeRoot();
 }

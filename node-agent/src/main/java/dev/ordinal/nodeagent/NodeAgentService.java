@@ -20,16 +20,20 @@ public class NodeAgentService {
     private final int httpPort;
     private volatile NodeAgent agent;
 
-    NodeAgentService(NodeAgentConfig config, @ConfigProperty(name = "quarkus.http.port", defaultValue = "10250") int httpPort) {
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
+
+    NodeAgentService(NodeAgentConfig config, @ConfigProperty(name = "quarkus.http.port", defaultValue = "10250") int httpPort,
+            io.micrometer.core.instrument.MeterRegistry metrics) {
         this.config = config;
         this.httpPort = httpPort;
+        this.metrics = metrics;
     }
 
     void start(@Observes StartupEvent event) {
         if (!config.enabled()) {
             return;
         }
-        agent = new NodeAgent(settings(config, httpPort), Clock.system()).start();
+        agent = new NodeAgent(settings(config, httpPort), Clock.system(), metrics).start();
     }
 
     void routes(@Observes Router router) {
@@ -66,7 +70,8 @@ public class NodeAgentService {
                 c.nodeStatusReportInterval(), c.cpu().orElse(String.valueOf(Runtime.getRuntime().availableProcessors())),
                 c.memory().orElseGet(NodeAgentService::physicalMemory), c.maxPods(), c.crashLoopBackoffInitial(),
                 c.crashLoopBackoffMax(), c.workers(), namespaces, c.python(),
-                c.processEventsFile().map(Path::of).orElse(stateDir.resolve("process-events.log")), httpPort);
+                c.processEventsFile().map(Path::of).orElse(stateDir.resolve("process-events.log")), httpPort,
+                c.localVolumeRoot().map(Path::of).orElse(stateDir.resolve("local-volumes")));
     }
 
     static String hostname() {

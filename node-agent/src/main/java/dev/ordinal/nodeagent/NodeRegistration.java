@@ -18,12 +18,14 @@ import java.util.TreeMap;
  * What a node agent says about its Node, as the kubelet registers itself: labels
  * ({@code kubernetes.io/hostname}, {@code kubernetes.io/os}, {@code kubernetes.io/arch}, the zone),
  * capacity and allocatable, addresses, the Ready condition and the agent's endpoint for container
- * logs. Pure.
+ * logs, and the annotation {@value #LOCAL_VOLUME_ROOT}. Pure.
  */
 public final class NodeRegistration {
     public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
     public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
     public static final String VERSION = "ordinal-node-agent/0.1.0";
+    /** Where the node keeps its local PersistentVolumes; the local provisioner names PVs' paths under it. */
+    public static final String LOCAL_VOLUME_ROOT = "ordinal.dev/local-volume-root";
 
     private NodeRegistration() {
     }
@@ -39,7 +41,8 @@ public final class NodeRegistration {
     }
 
     public static Node node(String name, AgentSettings s, Instant now) {
-        ObjectMeta.Builder meta = ObjectMeta.newBuilder().setName(name).putAllLabels(labels(name, s));
+        ObjectMeta.Builder meta = ObjectMeta.newBuilder().setName(name).putAllLabels(labels(name, s))
+                .putAnnotations(LOCAL_VOLUME_ROOT, s.localVolumeRoot().toAbsolutePath().normalize().toString());
         return Node.newBuilder().setMetadata(meta).setSpec(NodeSpec.getDefaultInstance()).setStatus(status(name, s, now)).build();
     }
 

@@ -21,6 +21,8 @@ final class PodState {
     Instant startTime;
     Map<String, Path> volumes;
     String volumeMessage = "";
+    /** Torn down because nothing of the pod will run again; never set up again. */
+    boolean volumesReleased;
     final Map<String, ContainerRun> containers = new LinkedHashMap<>();
     boolean terminating;
     boolean termSent;

@@ -255,6 +255,8 @@ final class PodWorkers {
             report(st);
             if (st.containers.values().stream().anyMatch(c -> c.current != null)) {
                 queue.addAfter(key, PROCESS_POLL);
+            } else {
+                releaseVolumes(st); // a fenced or failed pod: nothing of it runs any more
             }
             return;
         }
@@ -272,7 +274,7 @@ final class PodWorkers {
         if (st.startTime == null) {
             st.startTime = clock.now();
         }
-        if (st.volumes == null) {
+        if (st.volumes == null && !st.volumesReleased) {
             try {
                 st.volumes = volumes.setUp(pod);
                 st.volumeMessage = "";
@@ -293,6 +295,9 @@ final class PodWorkers {
         }
         if (!mayRun) {
             wake = Math.min(wake, now + Duration.ofMillis(500).toNanos());
+        }
+        if (st.containers.values().stream().allMatch(c -> c.terminal && c.current == null)) {
+            releaseVolumes(st); // finished (Succeeded or Failed): its volumes are free for other nodes
         }
         report(st);
         if (wake != Long.MAX_VALUE) {
@@ -618,6 +623,23 @@ final class PodWorkers {
             }
         }
         return !alive;
+    }
+
+    /**
+     * Tears down the volumes of a pod none of whose containers will run again (finished, failed or
+     * fenced), so its node stops listing them in use and they can attach elsewhere; they are not set
+     * up again for it.
+     */
+    private void releaseVolumes(PodState st) {
+        if (st.volumesReleased) {
+            return;
+        }
+        st.volumesReleased = true;
+        if (st.volumes != null) {
+            volumes.tearDown(st.pod);
+            st.volumes = null;
+            LOG.infof("pod %s has finished: its volumes are released", st.describe());
+        }
     }
 
     private void cleanUp(ObjectKey key, PodState st) {

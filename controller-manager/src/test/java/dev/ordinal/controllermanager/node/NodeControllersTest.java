@@ -27,6 +27,9 @@ import dev.ordinal.client.informer.SharedInformerFactory;
 import dev.ordinal.client.testing.FakeApi;
 import dev.ordinal.client.testing.FakeClock;
 import dev.ordinal.controllermanager.ControllerContext;
+import dev.ordinal.controllermanager.ControllerMetrics;
+import dev.ordinal.controllermanager.attachdetach.AttachDetachController;
+import dev.ordinal.testkit.BoundVolumes;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -187,5 +190,47 @@ class NodeControllersTest {
         step(1, "n1");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(api.get(Kind.POD, "default", "web-0")).isEmpty());
         controller.stop();
+    }
+    @Test
+    void theVolumeOfALostNodeIsNotAttachedThereAgainAndMovesToTheReplacementPod() throws Exception {
+        api.create(node("n1").toBuilder().setStatus(node("n1").getStatus().toBuilder().addVolumesInUse("pv-1")).build());
+        api.create(node("n2"));
+        BoundVolumes.bind(client, BoundVolumes.claim("default", "data-web-0", "pv-1", "ReadWriteOnce"),
+                BoundVolumes.shared("pv-1", java.nio.file.Path.of("/srv/pv-1"), "ReadWriteOnce"));
+        api.create(withClaim(pod("web-0", "n1"), "data-web-0"));
+        renew("n1");
+        renew("n2");
+        NodeLifecycleController lifecycle = new NodeLifecycleController(NodeTimings.defaults(), true);
+        AttachDetachController attachDetach = new AttachDetachController(ControllerMetrics.inMemory());
+        lifecycle.register(context);
+        attachDetach.register(context);
+        informers.start();
+        informers.waitForCacheSync(Duration.ofSeconds(5));
+        lifecycle.run();
+        attachDetach.run();
+        await().atMost(Duration.ofSeconds(5)).until(() -> attachedTo("pv-1").equals(List.of("n1")));
+
+        step(21, "n2"); // n1 silent past fence-after + margin: its pod and its attachment are deleted
+        await().atMost(Duration.ofSeconds(5)).until(() -> api.get(Kind.POD, "default", "web-0").isEmpty());
+        // However often the attach/detach controller looks again, n1 gets nothing back.
+        for (int i = 0; i < 3; i++) {
+            step(1, "n2");
+            await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> attachedTo("pv-1").isEmpty());
+        }
+        api.create(withClaim(pod("web-0", "n2"), "data-web-0")); // the StatefulSet's replacement
+        await().atMost(Duration.ofSeconds(5)).until(() -> attachedTo("pv-1").equals(List.of("n2")));
+        lifecycle.stop();
+        attachDetach.stop();
+    }
+
+    List<String> attachedTo(String volume) {
+        return api.<VolumeAttachment>list(Kind.VOLUME_ATTACHMENT).stream()
+                .filter(va -> va.getSpec().getSource().getPersistentVolumeName().equals(volume) && va.getStatus().getAttached())
+                .map(va -> va.getSpec().getNodeName()).toList();
+    }
+
+    static Pod withClaim(Pod p, String claim) {
+        return p.toBuilder().setSpec(p.getSpec().toBuilder().addVolumes(dev.ordinal.api.v1.Volume.newBuilder().setName("data")
+                .setPersistentVolumeClaim(dev.ordinal.api.v1.PersistentVolumeClaimVolumeSource.newBuilder().setClaimName(claim)))).build();
     }
 }

@@ -6,9 +6,9 @@ import java.util.Map;
 
 /**
  * Makes a pod's volumes available on this node before its containers start, and releases them
- * after its containers stopped. The storage work plugs in here: attach (waiting for the
- * VolumeAttachment of a claim's volume to this node), mount, unmount, usage. Called by one pod
- * worker at a time per pod.
+ * after its containers stopped (or once the pod has finished): for a claim, waiting until it is
+ * bound and its volume attached to this node ({@link LocalVolumeManager}). Called by one pod worker
+ * at a time per pod.
  */
 public interface VolumeManager {
     /**

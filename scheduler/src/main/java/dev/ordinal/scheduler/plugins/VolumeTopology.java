@@ -7,6 +7,7 @@ import dev.ordinal.api.v1.TopologySelectorLabelRequirement;
 import dev.ordinal.api.v1.TopologySelectorTerm;
 import dev.ordinal.api.v1.Volume;
 import dev.ordinal.api.v1.VolumeAttachment;
+import dev.ordinal.client.api.VolumeAttachments;
 import dev.ordinal.scheduler.algorithm.CycleState;
 import dev.ordinal.scheduler.algorithm.FilterPlugin;
 import dev.ordinal.scheduler.algorithm.NodeInfo;
@@ -145,11 +146,9 @@ public final class VolumeTopology implements FilterPlugin {
         return null;
     }
 
-    /** ReadWriteOnce (or ReadWriteOncePod) without a mode that allows several nodes. */
+    /** ReadWriteOnce (or ReadWriteOncePod) without a mode that allows several nodes: the attach/detach rule. */
     static boolean singleNode(PersistentVolume pv) {
-        List<String> modes = pv.getSpec().getAccessModesList();
-        return (modes.contains("ReadWriteOnce") || modes.contains("ReadWriteOncePod"))
-                && !modes.contains("ReadWriteMany") && !modes.contains("ReadOnlyMany");
+        return VolumeAttachments.exclusive(pv);
     }
 
     /** Terms are ORed, requirements within a term ANDed; no terms: anywhere. */
