@@ -1,6 +1,7 @@
 package dev.ordinal.controllermanager;
 
 import dev.ordinal.client.OrdinalClient;
+import dev.ordinal.client.events.ApiEventRecorder;
 import dev.ordinal.client.events.EventRecorder;
 import dev.ordinal.client.informer.SharedInformerFactory;
 import dev.ordinal.client.time.Clock;
@@ -14,15 +15,25 @@ import java.util.List;
 public final class ControllerHarness implements AutoCloseable {
     private final SharedInformerFactory informers;
     private final List<Controller> controllers;
+    private final java.util.Map<String, ApiEventRecorder> recorders;
 
-    private ControllerHarness(SharedInformerFactory informers, List<Controller> controllers) {
+    private ControllerHarness(SharedInformerFactory informers, List<Controller> controllers, java.util.Map<String, ApiEventRecorder> recorders) {
         this.informers = informers;
         this.controllers = controllers;
+        this.recorders = recorders;
     }
 
     public static ControllerHarness start(OrdinalClient client, Controller... controllers) throws InterruptedException {
+        return start(client, false, controllers);
+    }
+
+    /** With {@code recordEvents}, the controllers' Events are written to the API as the manager does. */
+    public static ControllerHarness start(OrdinalClient client, boolean recordEvents, Controller... controllers) throws InterruptedException {
         SharedInformerFactory informers = new SharedInformerFactory(client);
-        ControllerContext context = new ControllerContext(client, informers, c -> EventRecorder.discarding(), Clock.system());
+        java.util.Map<String, ApiEventRecorder> recorders = new java.util.concurrent.ConcurrentHashMap<>();
+        ControllerContext context = new ControllerContext(client, informers, c -> recordEvents
+                ? recorders.computeIfAbsent(c, name -> new ApiEventRecorder(client, name, "test", Clock.system()))
+                : EventRecorder.discarding(), Clock.system());
         for (Controller c : controllers) {
             c.register(context);
         }
@@ -33,12 +44,13 @@ public final class ControllerHarness implements AutoCloseable {
         for (Controller c : controllers) {
             c.run();
         }
-        return new ControllerHarness(informers, List.of(controllers));
+        return new ControllerHarness(informers, List.of(controllers), recorders);
     }
 
     @Override
     public void close() {
         controllers.forEach(Controller::stop);
         informers.shutdown();
+        recorders.values().forEach(ApiEventRecorder::close);
     }
 }
