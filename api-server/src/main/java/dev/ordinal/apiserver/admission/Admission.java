@@ -20,6 +20,7 @@ import dev.ordinal.apiserver.admission.MetadataValidation.NameRule;
 import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import dev.ordinal.client.api.Kind;
+import dev.ordinal.client.api.VolumeNames;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -30,10 +31,6 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class Admission {
-    /** Held by every claim until no pod uses it (Kubernetes' StorageObjectInUseProtection). */
-    public static final String PVC_PROTECTION_FINALIZER = "kubernetes.io/pvc-protection";
-    /** Held by every volume until it is no longer bound to a claim. */
-    public static final String PV_PROTECTION_FINALIZER = "kubernetes.io/pv-protection";
 
     /**
      * Defaults and validates a new object (metadata.name may still be empty when generateName is set).
@@ -131,7 +128,7 @@ public class Admission {
                 if (pv.getStatus().getPhase().isEmpty()) {
                     pv.getStatusBuilder().setPhase("Pending");
                 }
-                withFinalizer(pv.getMetadataBuilder(), PV_PROTECTION_FINALIZER);
+                withFinalizer(pv.getMetadataBuilder(), VolumeNames.PV_PROTECTION);
                 yield kind.wrap(pv.build());
             }
             case PERSISTENT_VOLUME_CLAIM -> {
@@ -139,7 +136,7 @@ public class Admission {
                 if (pvc.getStatus().getPhase().isEmpty()) {
                     pvc.getStatusBuilder().setPhase("Pending");
                 }
-                withFinalizer(pvc.getMetadataBuilder(), PVC_PROTECTION_FINALIZER);
+                withFinalizer(pvc.getMetadataBuilder(), VolumeNames.PVC_PROTECTION);
                 yield kind.wrap(pvc.build());
             }
             default -> defaulted;

@@ -4,6 +4,7 @@ import dev.ordinal.api.v1.Object;
 import dev.ordinal.api.v1.PersistentVolumeClaim;
 import dev.ordinal.api.v1.StorageClass;
 import dev.ordinal.client.api.Times;
+import dev.ordinal.client.api.VolumeNames;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Optional;
@@ -15,7 +16,7 @@ import java.util.Optional;
  * and can only bind to a pre-created volume without a class.
  */
 public final class DefaultStorageClass {
-    public static final String IS_DEFAULT_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
+    public static final String IS_DEFAULT_ANNOTATION = VolumeNames.IS_DEFAULT_CLASS;
     /** The pre-1.6 beta annotation Kubernetes still honours. */
     static final String BETA_IS_DEFAULT_ANNOTATION = "storageclass.beta.kubernetes.io/is-default-class";
 

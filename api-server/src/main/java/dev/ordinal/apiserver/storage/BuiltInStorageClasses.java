@@ -4,6 +4,7 @@ import dev.ordinal.api.v1.Object;
 import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.api.v1.StorageClass;
 import dev.ordinal.apiserver.admission.DefaultStorageClass;
+import dev.ordinal.client.api.VolumeNames;
 import java.util.List;
 
 /** The two StorageClasses every Ordinal cluster starts with (docs/volumes.md, "Built-in classes"). */
@@ -19,8 +20,8 @@ public final class BuiltInStorageClasses {
     public static List<Object> all() {
         return List.of(
                 storageClass(ObjectMeta.newBuilder().setName(SHARED).putAnnotations(DefaultStorageClass.IS_DEFAULT_ANNOTATION, "true"),
-                        "ordinal.dev/shared", "Immediate"),
-                storageClass(ObjectMeta.newBuilder().setName(LOCAL), "ordinal.dev/local", "WaitForFirstConsumer"));
+                        VolumeNames.SHARED_PROVISIONER, "Immediate"),
+                storageClass(ObjectMeta.newBuilder().setName(LOCAL), VolumeNames.LOCAL_PROVISIONER, "WaitForFirstConsumer"));
     }
 
     private static Object storageClass(ObjectMeta.Builder meta, String provisioner, String bindingMode) {

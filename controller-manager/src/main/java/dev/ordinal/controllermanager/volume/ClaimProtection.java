@@ -3,6 +3,7 @@ package dev.ordinal.controllermanager.volume;
 import dev.ordinal.api.v1.PersistentVolumeClaim;
 import dev.ordinal.api.v1.Pod;
 import dev.ordinal.api.v1.Volume;
+import dev.ordinal.client.api.VolumeNames;
 import java.util.Collection;
 import java.util.List;
 

@@ -16,6 +16,7 @@ import dev.ordinal.api.v1.PersistentVolumeSpec;
 import dev.ordinal.api.v1.StorageClass;
 import dev.ordinal.api.v1.VolumeNodeAffinity;
 import dev.ordinal.client.api.Times;
+import dev.ordinal.client.api.VolumeNames;
 import dev.ordinal.client.events.EventRecorder;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -11,6 +11,7 @@ import dev.ordinal.client.ListOptions;
 import dev.ordinal.client.ObjectKey;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.api.ApiException;
+import dev.ordinal.client.api.VolumeNames;
 import dev.ordinal.client.events.EventRecorder;
 import dev.ordinal.client.informer.Lister;
 import dev.ordinal.client.informer.ResourceEventHandler;

@@ -8,6 +8,7 @@ import dev.ordinal.api.v1.PersistentVolumeClaim;
 import dev.ordinal.api.v1.StorageClass;
 import dev.ordinal.client.api.LabelSelectors;
 import dev.ordinal.client.api.Quantity;
+import dev.ordinal.client.api.VolumeNames;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;

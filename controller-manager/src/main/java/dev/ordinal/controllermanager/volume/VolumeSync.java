@@ -4,6 +4,7 @@ import dev.ordinal.api.v1.PersistentVolume;
 import dev.ordinal.api.v1.PersistentVolumeClaim;
 import dev.ordinal.api.v1.PersistentVolumeStatus;
 import dev.ordinal.client.api.Times;
+import dev.ordinal.client.api.VolumeNames;
 import dev.ordinal.client.events.EventRecorder;
 import java.nio.file.Path;
 import java.time.Instant;

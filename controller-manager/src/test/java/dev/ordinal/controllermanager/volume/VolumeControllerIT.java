@@ -25,6 +25,7 @@ import dev.ordinal.api.v1.Volume;
 import dev.ordinal.client.ListOptions;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.api.ApiException;
+import dev.ordinal.client.api.VolumeNames;
 import dev.ordinal.controllermanager.ControllerHarness;
 import dev.ordinal.controllermanager.ControllerMetrics;
 import dev.ordinal.controllermanager.statefulset.StatefulSetController;

@@ -19,6 +19,7 @@ import dev.ordinal.api.v1.PodSpec;
 import dev.ordinal.api.v1.ResourceRequirements;
 import dev.ordinal.api.v1.StorageClass;
 import dev.ordinal.api.v1.Volume;
+import dev.ordinal.client.api.VolumeNames;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

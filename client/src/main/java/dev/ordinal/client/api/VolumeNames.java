@@ -1,6 +1,9 @@
-package dev.ordinal.controllermanager.volume;
+package dev.ordinal.client.api;
 
-/** Names, annotations and finalizers of the storage contract (docs/volumes.md), kept in one place. */
+/**
+ * Names, annotations and finalizers of the storage contract (docs/volumes.md), kept in one place for
+ * the api-server, the controllers, the scheduler and the node agent.
+ */
 public final class VolumeNames {
     public static final String SHARED_PROVISIONER = "ordinal.dev/shared";
     public static final String LOCAL_PROVISIONER = "ordinal.dev/local";
@@ -20,6 +23,8 @@ public final class VolumeNames {
     public static final String PVC_PROTECTION = "kubernetes.io/pvc-protection";
     public static final String PV_PROTECTION = "kubernetes.io/pv-protection";
     public static final String STORAGE = "storage";
+    /** On the StorageClass claims without a class get (Kubernetes' DefaultStorageClass admission). */
+    public static final String IS_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
 
     private VolumeNames() {
     }
