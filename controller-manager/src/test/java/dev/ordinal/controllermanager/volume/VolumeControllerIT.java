@@ -8,6 +8,7 @@ import dev.ordinal.api.v1.Container;
 import dev.ordinal.api.v1.Event;
 import dev.ordinal.api.v1.LabelSelector;
 import dev.ordinal.api.v1.Namespace;
+import dev.ordinal.api.v1.Node;
 import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.api.v1.PersistentVolume;
 import dev.ordinal.api.v1.PersistentVolumeClaim;
@@ -198,6 +199,34 @@ class VolumeControllerIT {
         await().atMost(WAIT).until(() -> "Released".equals(client.resources(PersistentVolume.class).get(keptPv).getStatus().getPhase()));
         assertThat(sharedRoot.resolve(keptPv).resolve("db")).hasContent("rows");
         assertThat(exists(ns, "scratch") || exists(ns, "precious")).isFalse();
+    }
+
+    @Test
+    void aLocalClaimWaitsForItsNodeAndItsVolumeIsLeftToThatNodeOnDelete() {
+        String ns = namespace();
+        String node = ns + "-node";
+        client.resources(Node.class).create(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(node)
+                .putLabels(VolumeNames.HOSTNAME_LABEL, node)
+                .putAnnotations(VolumeNames.LOCAL_VOLUME_ROOT, "/var/lib/" + node + "/local-volumes")).build());
+        claim(ns, "data", "local", "1Gi");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events(ns, "data")).extracting(Event::getReason)
+                .contains("WaitForFirstConsumer"));
+        assertThat(get(ns, "data").getStatus().getPhase()).isEqualTo("Pending");
+
+        // What the scheduler does once it placed the claim's first pod.
+        PersistentVolumeClaim selected = get(ns, "data");
+        client.resources(PersistentVolumeClaim.class).update(selected.toBuilder().setMetadata(selected.getMetadata().toBuilder()
+                .putAnnotations(VolumeNames.SELECTED_NODE, node)).build());
+        PersistentVolumeClaim bound = awaitBound(ns, "data");
+        PersistentVolume pv = client.resources(PersistentVolume.class).get(bound.getSpec().getVolumeName());
+        assertThat(pv.getSpec().getLocal().getPath()).isEqualTo("/var/lib/" + node + "/local-volumes/" + pv.getMetadata().getName());
+        assertThat(pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms(0).getMatchExpressions(0).getValuesList())
+                .containsExactly(node);
+
+        client.resources(PersistentVolumeClaim.class).delete(ns, "data");
+        await().atMost(WAIT).until(() -> "Released".equals(
+                client.resources(PersistentVolume.class).get(pv.getMetadata().getName()).getStatus().getPhase()));
+        assertThat(volumeExists(pv.getMetadata().getName())).as("only its node can delete the data, then the PV").isTrue();
     }
 
     @Test
