@@ -1,6 +1,7 @@
 package dev.ordinal.controllermanager;
 
 import dev.ordinal.client.OrdinalClient;
+import dev.ordinal.client.events.ApiEventRecorder;
 import dev.ordinal.client.events.EventRecorder;
 import dev.ordinal.client.informer.SharedInformerFactory;
 import dev.ordinal.client.time.Clock;
@@ -14,6 +15,7 @@ import java.util.List;
 public final class ControllerHarness implements AutoCloseable {
     private final SharedInformerFactory informers;
     private final List<Controller> controllers;
+    private final List<AutoCloseable> closeables = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ControllerHarness(SharedInformerFactory informers, List<Controller> controllers) {
         this.informers = informers;
@@ -22,6 +24,18 @@ public final class ControllerHarness implements AutoCloseable {
 
     public static ControllerHarness start(OrdinalClient client, Controller... controllers) throws InterruptedException {
         return start(client, c -> EventRecorder.discarding(), controllers);
+    }
+
+    /** With {@code recordEvents}, the controllers' Events are written to the API as the manager does. */
+    public static ControllerHarness start(OrdinalClient client, boolean recordEvents, Controller... controllers) throws InterruptedException {
+        if (!recordEvents) {
+            return start(client, controllers);
+        }
+        java.util.Map<String, ApiEventRecorder> recorders = new java.util.concurrent.ConcurrentHashMap<>();
+        ControllerHarness harness = start(client,
+                c -> recorders.computeIfAbsent(c, name -> new ApiEventRecorder(client, name, "test", Clock.system())), controllers);
+        harness.closeables.add(() -> recorders.values().forEach(ApiEventRecorder::close));
+        return harness;
     }
 
     /** As {@link #start(OrdinalClient, Controller...)}, recording events through {@code recorders} (by component). */
@@ -46,5 +60,12 @@ public final class ControllerHarness implements AutoCloseable {
     public void close() {
         controllers.forEach(Controller::stop);
         informers.shutdown();
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ import dev.ordinal.api.v1.NodeStatus;
 import dev.ordinal.api.v1.NodeSystemInfo;
 import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.client.api.Times;
+import dev.ordinal.client.api.VolumeNames;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,14 +19,12 @@ import java.util.TreeMap;
  * What a node agent says about its Node, as the kubelet registers itself: labels
  * ({@code kubernetes.io/hostname}, {@code kubernetes.io/os}, {@code kubernetes.io/arch}, the zone),
  * capacity and allocatable, addresses, the Ready condition and the agent's endpoint for container
- * logs, and the annotation {@value #LOCAL_VOLUME_ROOT}. Pure.
+ * logs, and the annotation {@code ordinal.dev/local-volume-root}. Pure.
  */
 public final class NodeRegistration {
     public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
     public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
     public static final String VERSION = "ordinal-node-agent/0.1.0";
-    /** Where the node keeps its local PersistentVolumes; the local provisioner names PVs' paths under it. */
-    public static final String LOCAL_VOLUME_ROOT = "ordinal.dev/local-volume-root";
 
     private NodeRegistration() {
     }
@@ -42,7 +41,7 @@ public final class NodeRegistration {
 
     public static Node node(String name, AgentSettings s, Instant now) {
         ObjectMeta.Builder meta = ObjectMeta.newBuilder().setName(name).putAllLabels(labels(name, s))
-                .putAnnotations(LOCAL_VOLUME_ROOT, s.localVolumeRoot().toAbsolutePath().normalize().toString());
+                .putAnnotations(VolumeNames.LOCAL_VOLUME_ROOT, s.localVolumeRoot().toAbsolutePath().normalize().toString());
         return Node.newBuilder().setMetadata(meta).setSpec(NodeSpec.getDefaultInstance()).setStatus(status(name, s, now)).build();
     }
 

@@ -15,6 +15,7 @@ import dev.ordinal.api.v1.ResourceRequirements;
 import dev.ordinal.api.v1.VolumeNodeAffinity;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.api.VolumeAttachments;
+import dev.ordinal.client.api.VolumeNames;
 import java.nio.file.Path;
 
 /**
@@ -40,7 +41,7 @@ public final class BoundVolumes {
     /** A shared volume ({@code csi} driver ordinal.dev/shared) whose data lives in {@code dir}. */
     public static PersistentVolume shared(String name, Path dir, String accessMode) {
         return volume(name).setSpec(spec(accessMode).setCsi(CSIPersistentVolumeSource.newBuilder()
-                .setDriver(VolumeAttachments.SHARED_DRIVER).setVolumeHandle(name).putVolumeAttributes("path", dir.toAbsolutePath().toString())))
+                .setDriver(VolumeNames.SHARED_PROVISIONER).setVolumeHandle(name).putVolumeAttributes("path", dir.toAbsolutePath().toString())))
                 .build();
     }
 

@@ -20,6 +20,7 @@ import dev.ordinal.apiserver.admission.MetadataValidation.NameRule;
 import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import dev.ordinal.client.api.Kind;
+import dev.ordinal.client.api.VolumeNames;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -33,7 +34,8 @@ public class Admission {
 
     /**
      * Defaults and validates a new object (metadata.name may still be empty when generateName is set).
-     * A new Pod without a phase is Pending, a new PersistentVolume Pending, a new Namespace Active.
+     * A new Pod without a phase is Pending, a new PersistentVolume or PersistentVolumeClaim Pending, a new
+     * Namespace Active; claims and volumes get their protection finalizer.
      */
     public Object admitCreate(Object object) {
         Kind kind = kindOf(object);
@@ -98,6 +100,17 @@ public class Admission {
         return result;
     }
 
+    /**
+     * Kubernetes' PersistentVolumeClaimResize admission, run once the update itself is valid: a claim's
+     * storage request may only grow when it is bound and its class (null: absent) allows expansion.
+     */
+    public void admitClaimResize(Object updated, Object old, Object storageClass) {
+        FieldErrors errs = new FieldErrors();
+        StorageValidation.validateClaimResize(updated.getPersistentVolumeClaim(), old.getPersistentVolumeClaim(),
+                storageClass == null ? null : storageClass.getStorageClass(), errs);
+        throwIfInvalid(Kind.PERSISTENT_VOLUME_CLAIM, updated, errs);
+    }
+
     // ------------------------------------------------------------------ dispatch
 
     private static Object defaultOnCreate(Kind kind, Object object) {
@@ -111,10 +124,20 @@ public class Admission {
                         : defaulted;
             }
             case PERSISTENT_VOLUME -> {
-                PersistentVolume pv = kind.unwrap(defaulted);
-                yield pv.getStatus().getPhase().isEmpty()
-                        ? kind.wrap(pv.toBuilder().setStatus(pv.getStatus().toBuilder().setPhase("Pending")).build())
-                        : defaulted;
+                PersistentVolume.Builder pv = ((PersistentVolume) kind.unwrap(defaulted)).toBuilder();
+                if (pv.getStatus().getPhase().isEmpty()) {
+                    pv.getStatusBuilder().setPhase("Pending");
+                }
+                withFinalizer(pv.getMetadataBuilder(), VolumeNames.PV_PROTECTION);
+                yield kind.wrap(pv.build());
+            }
+            case PERSISTENT_VOLUME_CLAIM -> {
+                PersistentVolumeClaim.Builder pvc = ((PersistentVolumeClaim) kind.unwrap(defaulted)).toBuilder();
+                if (pvc.getStatus().getPhase().isEmpty()) {
+                    pvc.getStatusBuilder().setPhase("Pending");
+                }
+                withFinalizer(pvc.getMetadataBuilder(), VolumeNames.PVC_PROTECTION);
+                yield kind.wrap(pvc.build());
             }
             default -> defaulted;
         };
@@ -198,6 +221,13 @@ public class Admission {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** Kubernetes' StorageObjectInUseProtection admission: the finalizer goes on at creation. */
+    private static void withFinalizer(ObjectMeta.Builder meta, String finalizer) {
+        if (!meta.getFinalizersList().contains(finalizer)) {
+            meta.addFinalizers(finalizer);
+        }
+    }
 
     private static Kind kindOf(Object object) {
         return Kind.of(object).orElseThrow(() -> ApiException.badRequest("the object carries no kind"));

@@ -196,8 +196,9 @@ final class StatefulSetValidation {
                 String oldStorage = ot.getSpec().getResources().getRequestsOrDefault(StorageValidation.STORAGE, null);
                 String newStorage = nt.getSpec().getResources().getRequestsOrDefault(StorageValidation.STORAGE, null);
                 if (StorageValidation.shrinks(newStorage, oldStorage)) {
-                    errs.forbidden(p.child("spec").child("resources").child("requests").key(StorageValidation.STORAGE),
-                            "volumeClaimTemplates storage can only be increased (from " + oldStorage + " to " + newStorage + ")");
+                    errs.forbidden(p.child("spec").child("resources").child("requests").child(StorageValidation.STORAGE),
+                            "field can not be less than previous value (" + oldStorage + " to " + newStorage
+                                    + "): volumeClaimTemplates storage can only be increased");
                 }
                 // What may change: the storage request (checked above), labels and annotations.
                 PersistentVolumeClaim.Builder merged = ot.toBuilder();
@@ -205,6 +206,11 @@ final class StatefulSetValidation {
                         .clearAnnotations().putAllAnnotations(nt.getMetadata().getAnnotationsMap());
                 if (newStorage != null) {
                     merged.getSpecBuilder().getResourcesBuilder().putRequests(StorageValidation.STORAGE, newStorage);
+                }
+                if (!merged.build().equals(nt)) {
+                    errs.forbidden(p, "only spec.resources.requests.storage (which may only grow), labels and annotations"
+                            + " of a volumeClaimTemplate may change");
+                    merged = nt.toBuilder();
                 }
                 allowed.setVolumeClaimTemplates(i, merged);
             }

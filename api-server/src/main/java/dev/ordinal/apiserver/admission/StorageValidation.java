@@ -89,6 +89,34 @@ final class StorageValidation {
         validateClaimSpecUpdate(updated.getSpec(), old.getSpec(), FieldPath.root("spec"), errs);
     }
 
+    static final String RESIZE_FORBIDDEN = "only dynamically provisioned pvc can be resized and the storageclass that"
+            + " provisions the pvc must support resize";
+
+    /**
+     * A grown storage request needs a bound claim (Kubernetes: spec is immutable except requests of bound
+     * claims) whose class exists and has {@code allowVolumeExpansion: true}.
+     */
+    static void validateClaimResize(PersistentVolumeClaim updated, PersistentVolumeClaim old, StorageClass storageClass,
+            FieldErrors errs) {
+        String newStorage = updated.getSpec().getResources().getRequestsOrDefault(STORAGE, null);
+        String oldStorage = old.getSpec().getResources().getRequestsOrDefault(STORAGE, null);
+        if (!grows(newStorage, oldStorage)) {
+            return;
+        }
+        FieldPath path = FieldPath.root("spec").child("resources").child("requests").child(STORAGE);
+        if (!"Bound".equals(old.getStatus().getPhase())) {
+            errs.forbidden(path, "only a bound claim can be resized; this claim is "
+                    + (old.getStatus().getPhase().isEmpty() ? "Pending" : old.getStatus().getPhase()));
+        } else if (storageClass == null || !storageClass.getAllowVolumeExpansion()) {
+            errs.forbidden(path, RESIZE_FORBIDDEN);
+        }
+    }
+
+    /** Whether a storage request goes up (both well-formed). */
+    static boolean grows(String newStorage, String oldStorage) {
+        return shrinks(oldStorage, newStorage);
+    }
+
     /** Whether a storage request goes down (both well-formed; malformed ones are reported elsewhere). */
     static boolean shrinks(String newStorage, String oldStorage) {
         return newStorage != null && oldStorage != null && Quantity.isValid(newStorage) && Quantity.isValid(oldStorage)
@@ -100,7 +128,7 @@ final class StorageValidation {
         String newStorage = updated.getResources().getRequestsOrDefault(STORAGE, null);
         String oldStorage = old.getResources().getRequestsOrDefault(STORAGE, null);
         if (shrinks(newStorage, oldStorage)) {
-            errs.forbidden(path.child("resources").child("requests").key(STORAGE), "field can not be less than previous value");
+            errs.forbidden(path.child("resources").child("requests").child(STORAGE), "field can not be less than previous value");
         }
         PersistentVolumeClaimSpec.Builder allowed = old.toBuilder();
         allowed.getResourcesBuilder().clearRequests().putAllRequests(updated.getResources().getRequestsMap());

@@ -6,6 +6,7 @@ import dev.ordinal.api.v1.Object;
 import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.api.v1.StatusCause;
 import dev.ordinal.apiserver.admission.Admission;
+import dev.ordinal.apiserver.admission.DefaultStorageClass;
 import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.ApiObjects;
 import dev.ordinal.client.api.Kind;
@@ -71,6 +72,16 @@ public class ObjectStore {
 
     /** Creates an object: uid, creationTimestamp, resourceVersion, generation and a name from generateName. */
     public Uni<Object> create(Object object) {
+        if (DefaultStorageClass.wantsDefault(object)) {
+            // Read outside the write transaction, as Kubernetes' admission reads its informer cache.
+            return lister.list(Kind.STORAGE_CLASS, "", "", "", 0, "")
+                    .onFailure().transform(e -> StorageErrors.toApi("create", e))
+                    .chain(classes -> admitAndCreate(DefaultStorageClass.apply(object, classes.getItemsList())));
+        }
+        return admitAndCreate(object);
+    }
+
+    private Uni<Object> admitAndCreate(Object object) {
         return Uni.createFrom().deferred(() -> {
             Kind kind = kindOf(object);
             ObjectMeta meta = ApiObjects.meta(object);

@@ -45,14 +45,29 @@ public class StorageStartup {
                 .expireIn(timeout.toMillis())
                 .await().atMost(timeout.plusSeconds(5));
         bootstrapNamespaces().await().atMost(timeout);
-        LOG.infof("storage ready: schema version %d, namespaces %s present", version, SYSTEM_NAMESPACES);
+        bootstrapStorageClasses().await().atMost(timeout);
+        LOG.infof("storage ready: schema version %d, namespaces %s and storage classes %s present", version,
+                SYSTEM_NAMESPACES, BuiltInStorageClasses.NAMES);
     }
 
     /** Creates the system namespaces that are missing; safe when several instances do it at once. */
     Uni<Void> bootstrapNamespaces() {
-        List<Uni<Object>> creates = SYSTEM_NAMESPACES.stream()
-                .map(name -> store.create(Object.newBuilder().setNamespace(Namespace.newBuilder()
-                                .setMetadata(ObjectMeta.newBuilder().setName(name))).build())
+        return createAbsent(SYSTEM_NAMESPACES.stream().map(name -> Object.newBuilder().setNamespace(Namespace.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setName(name))).build()).toList());
+    }
+
+    /**
+     * Creates the built-in StorageClasses that are missing. Only at startup and only when absent: a class a
+     * user edited keeps the edit, and one a user deleted comes back at the next api-server start (as
+     * Kubernetes' addon manager recreates its default class) but not before.
+     */
+    Uni<Void> bootstrapStorageClasses() {
+        return createAbsent(BuiltInStorageClasses.all());
+    }
+
+    private Uni<Void> createAbsent(List<Object> objects) {
+        List<Uni<Object>> creates = objects.stream()
+                .map(object -> store.create(object)
                         .onFailure(e -> e instanceof ApiException api && api.code() == Status.Code.ALREADY_EXISTS)
                         .recoverWithNull())
                 .toList();

@@ -239,6 +239,7 @@ public class WriteBatcher {
         Set<ObjectKey> keys = new LinkedHashSet<>();
         for (Pending p : batch) {
             keys.add(p.write().key());
+            WriteRules.alsoReads(p.write()).ifPresent(keys::add);
             if (p.write() instanceof Write.Create && p.write().key().kind().namespaced()) {
                 keys.add(p.write().key().namespaceKey());
             }

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -153,6 +154,9 @@ public final class WriteRules {
             updated = ApiObjects.withStatusOf(updated, old);
         }
         updated = ApiObjects.withTypeMeta(admission.admitUpdate(updated, old));
+        if (kind == Kind.PERSISTENT_VOLUME_CLAIM) {
+            admission.admitClaimResize(updated, old, classKey(updated).map(current).orElse(null));
+        }
         if (updated.hasPod() && PodBinding.binds(old.getPod(), updated.getPod())) {
             // Binding, as Kubernetes' binding subresource does it: the same write marks the pod scheduled.
             updated = Object.newBuilder(updated).setPod(PodBinding.scheduled(updated.getPod(), now)).build();
@@ -174,6 +178,23 @@ public final class WriteRules {
             return new Decision(Change.DELETED, null, new WriteResult(updated, true));
         }
         return new Decision(Change.MODIFIED, updated, new WriteResult(updated, false));
+    }
+
+    /**
+     * Objects besides the written one that deciding {@code write} reads: the class of a claim being
+     * updated (whether it may grow). Loaded in the same transaction as the write.
+     */
+    static Optional<ObjectKey> alsoReads(Write write) {
+        return write instanceof Write.Update u ? classKey(u.object()) : Optional.empty();
+    }
+
+    private static Optional<ObjectKey> classKey(Object object) {
+        if (!object.hasPersistentVolumeClaim()) {
+            return Optional.empty();
+        }
+        var spec = object.getPersistentVolumeClaim().getSpec();
+        return spec.getStorageClassName().isEmpty() ? Optional.empty()
+                : Optional.of(new ObjectKey(Kind.STORAGE_CLASS, "", spec.getStorageClassName()));
     }
 
     private Decision updateStatus(Write.UpdateStatus s, Function<ObjectKey, Object> current, long version) {

@@ -187,10 +187,7 @@ class StatefulSetAdmissionTest {
                         .putMatchLabels("app", "web").putMatchLabels("tier", "x")).setTemplate(s.getTemplate().toBuilder()
                         .setMetadata(s.getTemplate().getMetadata().toBuilder().putLabels("tier", "x")))),
                 Arguments.of("serviceName", (UnaryOperator<StatefulSetSpec.Builder>) s -> s.setServiceName("other")),
-                Arguments.of("podManagementPolicy", (UnaryOperator<StatefulSetSpec.Builder>) s -> s.setPodManagementPolicy("Parallel")),
-                Arguments.of("claim template access modes", (UnaryOperator<StatefulSetSpec.Builder>) s -> s.setVolumeClaimTemplates(0,
-                        s.getVolumeClaimTemplates(0).toBuilder().setSpec(s.getVolumeClaimTemplates(0).getSpec().toBuilder()
-                                .clearAccessModes().addAccessModes("ReadWriteMany")))));
+                Arguments.of("podManagementPolicy", (UnaryOperator<StatefulSetSpec.Builder>) s -> s.setPodManagementPolicy("Parallel")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -223,8 +220,17 @@ class StatefulSetAdmissionTest {
         StatefulSet old = grown.build();
         StatefulSet.Builder shrunk = old.toBuilder();
         shrunk.getSpecBuilder().getVolumeClaimTemplatesBuilder(0).getSpecBuilder().getResourcesBuilder().putRequests("storage", "2Gi");
-        assertOnlyCause(updateRejected(shrunk.build(), old), "spec.volumeClaimTemplates[0].spec.resources.requests[storage]",
-                FieldErrors.FORBIDDEN, "volumeClaimTemplates storage can only be increased (from 10Gi to 2Gi)");
+        assertOnlyCause(updateRejected(shrunk.build(), old), "spec.volumeClaimTemplates[0].spec.resources.requests.storage",
+                FieldErrors.FORBIDDEN, "field can not be less than previous value (10Gi to 2Gi)");
+    }
+
+    @Test
+    void claimTemplateChangesOtherThanStorageAreRefusedNamingTheTemplate() {
+        StatefulSet old = create(statefulSet());
+        StatefulSet.Builder modes = old.toBuilder();
+        modes.getSpecBuilder().getVolumeClaimTemplatesBuilder(0).getSpecBuilder().clearAccessModes().addAccessModes("ReadWriteMany");
+        assertOnlyCause(updateRejected(modes.build(), old), "spec.volumeClaimTemplates[0]", FieldErrors.FORBIDDEN,
+                "only spec.resources.requests.storage (which may only grow), labels and annotations of a volumeClaimTemplate may change");
     }
 
     @Test

@@ -71,7 +71,7 @@ class StorageAdmissionTest {
     void claimsMayGrowAndBindButNotShrinkOrChange() {
         PersistentVolumeClaim old = create(claim("1Gi"));
         assertThat(update(withStorage(old, "2Gi"), old).getSpec().getResources().getRequestsMap()).containsEntry("storage", "2Gi");
-        assertOnlyCause(updateRejected(withStorage(old, "512Mi"), old), "spec.resources.requests[storage]",
+        assertOnlyCause(updateRejected(withStorage(old, "512Mi"), old), "spec.resources.requests.storage",
                 FieldErrors.FORBIDDEN, "field can not be less than previous value");
 
         PersistentVolumeClaim.Builder bound = old.toBuilder();
@@ -85,6 +85,65 @@ class StorageAdmissionTest {
         PersistentVolumeClaim.Builder modes = old.toBuilder();
         modes.getSpecBuilder().addAccessModes("ReadOnlyMany");
         assertOnlyCause(updateRejected(modes.build(), old), "spec", FieldErrors.FORBIDDEN, "spec is immutable after creation");
+    }
+
+    @Test
+    void newClaimsAndVolumesArePendingAndProtected() {
+        PersistentVolumeClaim pvc = create(claim("1Gi"));
+        assertThat(pvc.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(pvc.getMetadata().getFinalizersList()).containsExactly("kubernetes.io/pvc-protection");
+        PersistentVolume pv = create(volume(PersistentVolumeSpec.newBuilder().setHostPath(HostPathVolumeSource.newBuilder().setPath("/d"))));
+        assertThat(pv.getMetadata().getFinalizersList()).containsExactly("kubernetes.io/pv-protection");
+    }
+
+    @Test
+    void aClaimGrowsOnlyWhenBoundAndItsClassAllowsExpansion() {
+        PersistentVolumeClaim.Builder b = claim("1Gi").toBuilder();
+        b.getSpecBuilder().setStorageClassName("shared");
+        PersistentVolumeClaim pending = create(b.build());
+        StorageClass expandable = StorageClass.newBuilder().setMetadata(meta("shared")).setProvisioner("ordinal.dev/shared")
+                .setAllowVolumeExpansion(true).build();
+        assertOnlyCause(resizeRejected(withStorage(pending, "2Gi"), pending, expandable), "spec.resources.requests.storage",
+                FieldErrors.FORBIDDEN, "only a bound claim can be resized; this claim is Pending");
+
+        PersistentVolumeClaim.Builder bound = pending.toBuilder();
+        bound.getStatusBuilder().setPhase("Bound");
+        PersistentVolumeClaim old = bound.build();
+        Fixtures.ADMISSION.admitClaimResize(Fixtures.wrap(withStorage(old, "2Gi")), Fixtures.wrap(old), Fixtures.wrap(expandable));
+        assertOnlyCause(resizeRejected(withStorage(old, "2Gi"), old, expandable.toBuilder().setAllowVolumeExpansion(false).build()),
+                "spec.resources.requests.storage", FieldErrors.FORBIDDEN,
+                "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize");
+        assertOnlyCause(resizeRejected(withStorage(old, "2Gi"), old, null), "spec.resources.requests.storage",
+                FieldErrors.FORBIDDEN, "must support resize");
+        // An unchanged request is not a resize, whatever the class says.
+        Fixtures.ADMISSION.admitClaimResize(Fixtures.wrap(old), Fixtures.wrap(old), null);
+    }
+
+    private static List<StatusCause> resizeRejected(PersistentVolumeClaim updated, PersistentVolumeClaim old, StorageClass sc) {
+        return Fixtures.rejected(() -> {
+            Fixtures.ADMISSION.admitClaimResize(Fixtures.wrap(updated), Fixtures.wrap(old), sc == null ? null : Fixtures.wrap(sc));
+            return null;
+        });
+    }
+
+    @Test
+    void theDefaultClassIsTheNewestMarkedOne() {
+        dev.ordinal.api.v1.Object older = Fixtures.wrap(StorageClass.newBuilder().setMetadata(meta("a").toBuilder()
+                .putAnnotations(DefaultStorageClass.IS_DEFAULT_ANNOTATION, "true")
+                .setCreationTimestamp(com.google.protobuf.Timestamp.newBuilder().setSeconds(100))).setProvisioner("p").build());
+        dev.ordinal.api.v1.Object newer = Fixtures.wrap(StorageClass.newBuilder().setMetadata(meta("b").toBuilder()
+                .putAnnotations(DefaultStorageClass.IS_DEFAULT_ANNOTATION, "true")
+                .setCreationTimestamp(com.google.protobuf.Timestamp.newBuilder().setSeconds(200))).setProvisioner("p").build());
+        dev.ordinal.api.v1.Object plain = Fixtures.wrap(StorageClass.newBuilder().setMetadata(meta("c").toBuilder()
+                .setCreationTimestamp(com.google.protobuf.Timestamp.newBuilder().setSeconds(300))).setProvisioner("p").build());
+        dev.ordinal.api.v1.Object unset = Fixtures.wrap(claim("1Gi"));
+        assertThat(DefaultStorageClass.apply(unset, List.of(older, newer, plain)).getPersistentVolumeClaim().getSpec()
+                .getStorageClassName()).isEqualTo("b");
+        assertThat(DefaultStorageClass.apply(unset, List.of(plain)).getPersistentVolumeClaim().getSpec().hasStorageClassName()).isFalse();
+        PersistentVolumeClaim.Builder empty = claim("1Gi").toBuilder();
+        empty.getSpecBuilder().setStorageClassName("");
+        // "" asks for no class at all, as in Kubernetes: only an absent name is defaulted.
+        assertThat(DefaultStorageClass.wantsDefault(Fixtures.wrap(empty.build()))).isFalse();
     }
 
     @Test

@@ -16,10 +16,7 @@ import java.util.List;
  * second attachment impossible.
  */
 public final class VolumeAttachments {
-    public static final String SHARED_DRIVER = "ordinal.dev/shared";
-    public static final String LOCAL_PROVISIONER = "ordinal.dev/local";
     public static final String HOST_PATH_ATTACHER = "ordinal.dev/host-path";
-    public static final String PROVISIONED_BY = "pv.kubernetes.io/provisioned-by";
     private static final List<String> SHARED_MODES = List.of("ReadWriteMany", "ReadOnlyMany");
 
     private VolumeAttachments() {
@@ -49,11 +46,11 @@ public final class VolumeAttachments {
         if (pv.getSpec().hasCsi() && !pv.getSpec().getCsi().getDriver().isEmpty()) {
             return pv.getSpec().getCsi().getDriver();
         }
-        String provisioner = pv.getMetadata().getAnnotationsOrDefault(PROVISIONED_BY, "");
+        String provisioner = pv.getMetadata().getAnnotationsOrDefault(VolumeNames.PROVISIONED_BY, "");
         if (!provisioner.isEmpty()) {
             return provisioner;
         }
-        return pv.getSpec().hasLocal() ? LOCAL_PROVISIONER : HOST_PATH_ATTACHER;
+        return pv.getSpec().hasLocal() ? VolumeNames.LOCAL_PROVISIONER : HOST_PATH_ATTACHER;
     }
 
     /** Whether {@code claim} and {@code pv} are bound to each other: the claim names the volume and the volume's claimRef names the claim by UID. */

@@ -4,6 +4,7 @@ import dev.ordinal.api.v1.ControllerRevision;
 import dev.ordinal.api.v1.ObjectMeta;
 import dev.ordinal.api.v1.OwnerReference;
 import dev.ordinal.api.v1.PersistentVolumeClaim;
+import dev.ordinal.api.v1.StorageClass;
 import dev.ordinal.api.v1.Pod;
 import dev.ordinal.api.v1.StatefulSet;
 import dev.ordinal.client.ObjectKey;
@@ -48,6 +49,7 @@ public class StatefulSetController implements Controller {
         SharedIndexInformer<Pod> pods;
         SharedIndexInformer<PersistentVolumeClaim> claims;
         SharedIndexInformer<ControllerRevision> revisions;
+        SharedIndexInformer<StorageClass> classes;
         RateLimitingQueue<ObjectKey> queue;
         Expectations expectations;
         SyncExecutor executor;
@@ -73,6 +75,7 @@ public class StatefulSetController implements Controller {
         t.pods = context.informers().informerFor(Pod.class);
         t.claims = context.informers().informerFor(PersistentVolumeClaim.class);
         t.revisions = context.informers().informerFor(ControllerRevision.class);
+        t.classes = context.informers().informerFor(StorageClass.class);
         t.queue = new RateLimitingQueue<>(context.clock());
         t.expectations = new Expectations(context.clock(), config.expectationsTimeout());
         t.executor = new SyncExecutor(context.client(), context.recorder(COMPONENT), t.expectations);
@@ -143,6 +146,15 @@ public class StatefulSetController implements Controller {
                 enqueueFor(t, r.getMetadata(), false);
             }
         });
+        // A class that starts (or stops) allowing expansion changes what claim growth can do.
+        var classReg = t.classes.addEventHandler(ResourceEventHandler.onAnyChange(sc -> {
+            for (StatefulSet s : t.sets.lister().list()) {
+                if (s.getSpec().getVolumeClaimTemplatesCount() > 0) {
+                    t.queue.add(ObjectKey.of(s));
+                }
+            }
+        }));
+        t.unregister.add(() -> t.classes.removeEventHandler(classReg));
         t.unregister.add(() -> t.sets.removeEventHandler(setReg));
         t.unregister.add(() -> t.pods.removeEventHandler(podReg));
         t.unregister.add(() -> t.claims.removeEventHandler(claimReg));
@@ -203,7 +215,8 @@ public class StatefulSetController implements Controller {
                 t.context.clock().now(),
                 t.expectations.pendingPodCreates(k, names::contains),
                 t.expectations.pendingPodDeletes(k, uid -> !byUid.containsKey(uid) || PodStates.isTerminating(byUid.get(uid))),
-                t.expectations.pendingClaimCreates(k, claims::containsKey));
+                t.expectations.pendingClaimCreates(k, claims::containsKey))
+                .withStorageClasses(storageClasses(t, set));
         SyncPlan plan = StatefulSetPlanner.plan(observed);
         if (LOG.isDebugEnabled() && !plan.actions().isEmpty()) {
             LOG.debugf("StatefulSet %s: %d action(s), blocked by %s", k, plan.actions().size(), plan.blockers());
@@ -262,6 +275,17 @@ public class StatefulSetController implements Controller {
     }
 
     /** Claims are named {@code <template>-<set>-<ordinal>}: enqueue every set that could own the name. */
+    private static Map<String, StorageClass> storageClasses(Term t, StatefulSet set) {
+        if (set.getSpec().getVolumeClaimTemplatesCount() == 0) {
+            return Map.of();
+        }
+        Map<String, StorageClass> byName = new HashMap<>();
+        for (StorageClass sc : t.classes.lister().list()) {
+            byName.put(sc.getMetadata().getName(), sc);
+        }
+        return byName;
+    }
+
     private static void enqueueClaimUsers(Term t, PersistentVolumeClaim claim) {
         String name = claim.getMetadata().getName();
         for (StatefulSet s : t.sets.lister().list(claim.getMetadata().getNamespace())) {

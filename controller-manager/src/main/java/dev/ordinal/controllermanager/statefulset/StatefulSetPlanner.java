@@ -5,6 +5,8 @@ import dev.ordinal.api.v1.ControllerRevision;
 import dev.ordinal.api.v1.IntOrString;
 import dev.ordinal.api.v1.OwnerReference;
 import dev.ordinal.api.v1.PersistentVolumeClaim;
+import dev.ordinal.api.v1.StorageClass;
+import dev.ordinal.client.api.Quantity;
 import dev.ordinal.api.v1.Pod;
 import dev.ordinal.api.v1.StatefulSet;
 import dev.ordinal.api.v1.StatefulSetStatus;
@@ -16,6 +18,7 @@ import dev.ordinal.controllermanager.statefulset.SyncPlan.AdoptPod;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.AdoptRevision;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.Blocker;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.CreateClaim;
+import dev.ordinal.controllermanager.statefulset.SyncPlan.GrowClaim;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.CreatePod;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.CreateRevision;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.DeletePod;
@@ -56,6 +59,7 @@ public final class StatefulSetPlanner {
     /** Status condition: True with the blocking pod and reason, False (Converged / Progressing) otherwise. */
     public static final String CONDITION_TYPE = "Blocked";
     private static final int MAX_BATCH = 500;
+    private static final String STORAGE = "storage";
 
     /**
      * What the controller observed for one set.
@@ -69,10 +73,22 @@ public final class StatefulSetPlanner {
      */
     public record Observed(StatefulSet set, List<Pod> pods, Map<String, PersistentVolumeClaim> claims,
                            List<ControllerRevision> revisions, Instant now,
-                           Set<String> expectedCreates, Set<String> expectedDeletes, Set<String> expectedClaims) {
+                           Set<String> expectedCreates, Set<String> expectedDeletes, Set<String> expectedClaims,
+                           Map<String, StorageClass> storageClasses) {
+        public Observed(StatefulSet set, List<Pod> pods, Map<String, PersistentVolumeClaim> claims,
+                        List<ControllerRevision> revisions, Instant now,
+                        Set<String> expectedCreates, Set<String> expectedDeletes, Set<String> expectedClaims) {
+            this(set, pods, claims, revisions, now, expectedCreates, expectedDeletes, expectedClaims, Map.of());
+        }
+
         public Observed(StatefulSet set, List<Pod> pods, Map<String, PersistentVolumeClaim> claims,
                         List<ControllerRevision> revisions, Instant now) {
             this(set, pods, claims, revisions, now, Set.of(), Set.of(), Set.of());
+        }
+
+        /** The same observation with the cluster's StorageClasses by name (claim growth looks at them). */
+        public Observed withStorageClasses(Map<String, StorageClass> classes) {
+            return new Observed(set, pods, claims, revisions, now, expectedCreates, expectedDeletes, expectedClaims, classes);
         }
     }
 
@@ -181,6 +197,7 @@ public final class StatefulSetPlanner {
             if (go) {
                 phaseD(status);
             }
+            growClaims();
             return finish(status, sorted, false);
         }
 
@@ -710,6 +727,65 @@ public final class StatefulSetPlanner {
                 status.setCurrentReplicas(status.getCurrentReplicas() - 1);
             }
             return new DeletePod(pod, DeleteReason.UPDATE, why);
+        }
+
+        // ---------------------------------------------------------------- claim growth ([Ordinal §9.2])
+
+        /**
+         * Raises every existing, bound claim of the set whose storage request is below its template's:
+         * resizable volumeClaimTemplates. A claim whose class does not allow expansion blocks (the Blocked
+         * condition names it; the Warnings are recorded once per spec generation, while the condition does not say it yet). A
+         * claim not yet bound is raised once bound (the api-server resizes only bound claims).
+         */
+        private void growClaims() {
+            List<Action> unit = new ArrayList<>();
+            String setName = set.getMetadata().getName();
+            for (PersistentVolumeClaim template : set.getSpec().getVolumeClaimTemplatesList()) {
+                String wanted = template.getSpec().getResources().getRequestsOrDefault(STORAGE, null);
+                if (wanted == null || !Quantity.isValid(wanted)) {
+                    continue;
+                }
+                String prefix = template.getMetadata().getName() + "-";
+                for (PersistentVolumeClaim claim : new java.util.TreeMap<>(o.claims()).values()) {
+                    String name = claim.getMetadata().getName();
+                    if (!name.startsWith(prefix) || StatefulSetIdentity.ordinal(set, name.substring(prefix.length())).isEmpty()
+                            || claim.getMetadata().hasDeletionTimestamp() || !"Bound".equals(claim.getStatus().getPhase())) {
+                        continue;
+                    }
+                    String has = claim.getSpec().getResources().getRequestsOrDefault(STORAGE, "0");
+                    if (!Quantity.isValid(has) || Quantity.parse(has).compareTo(Quantity.parse(wanted)) >= 0) {
+                        continue;
+                    }
+                    String pod = name.substring(prefix.length());
+                    String className = claim.getSpec().getStorageClassName();
+                    StorageClass sc = o.storageClasses().get(className);
+                    if (sc == null || !sc.getAllowVolumeExpansion()) {
+                        String message = "claim " + name + " cannot grow from " + has + " to " + wanted + ": "
+                                + (sc == null ? "its storage class \"" + className + "\" does not exist"
+                                        : "its storage class \"" + className + "\" does not allow volume expansion");
+                        block(pod, "ClaimExpansionForbidden", message);
+                        if (!saidAlready(message)) {
+                            unit.add(new Warn("ClaimExpansionForbidden", message, false));
+                        }
+                        continue;
+                    }
+                    PersistentVolumeClaim.Builder grown = claim.toBuilder();
+                    grown.getSpecBuilder().getResourcesBuilder().putRequests(STORAGE, wanted);
+                    unit.add(new GrowClaim(grown.build(), pod, has, wanted));
+                }
+            }
+            if (!unit.isEmpty()) {
+                stages.add(new Stage("grow-claims", List.of(unit), false));
+            }
+        }
+
+        private boolean saidAlready(String message) {
+            // The condition shows the first blocker; having shown a forbidden growth for this generation
+            // covers the other claims of the same template change.
+            return set.getStatus().getConditionsList().stream()
+                    .anyMatch(c -> c.getType().equals(CONDITION_TYPE) && (c.getMessage().startsWith(message)
+                            || ("ClaimExpansionForbidden".equals(c.getReason())
+                                    && c.getObservedGeneration() == set.getMetadata().getGeneration())));
         }
 
         // ---------------------------------------------------------------- completion, status, history (§3.10)

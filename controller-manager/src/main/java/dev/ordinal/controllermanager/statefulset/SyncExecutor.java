@@ -14,6 +14,7 @@ import dev.ordinal.controllermanager.statefulset.SyncPlan.Action;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.AdoptPod;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.AdoptRevision;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.CreateClaim;
+import dev.ordinal.controllermanager.statefulset.SyncPlan.GrowClaim;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.CreatePod;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.CreateRevision;
 import dev.ordinal.controllermanager.statefulset.SyncPlan.DeletePod;
@@ -263,6 +264,20 @@ public final class SyncExecutor {
                 recorder.warning(set, "FailedUpdate", "update Claim %s for Pod %s in StatefulSet %s failed error: %s",
                         claim, a.pod(), setName, e.getMessage());
                 throw fail("update owner references of claim " + claim, e);
+            });
+        }
+        if (action instanceof GrowClaim a) {
+            String claim = a.claim().getMetadata().getName();
+            return claims.updateAsync(a.claim()).handle((r, error) -> {
+                ApiException e = apiError(error);
+                if (e == null) {
+                    recorder.normal(set, "SuccessfulUpdate", "raise Claim %s storage request from %s to %s in StatefulSet %s successful",
+                            claim, a.from(), a.to(), setName);
+                    return null;
+                }
+                recorder.warning(set, "FailedUpdate", "raise Claim %s storage request from %s to %s in StatefulSet %s failed error: %s",
+                        claim, a.from(), a.to(), setName, e.getMessage());
+                throw fail("raise the storage request of claim " + claim, e);
             });
         }
         if (action instanceof AdoptPod a) {

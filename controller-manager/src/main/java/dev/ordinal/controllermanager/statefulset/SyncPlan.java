@@ -74,6 +74,10 @@ public record SyncPlan(List<Stage> stages, StatefulSetStatus status, boolean wri
     public record UpdateClaim(PersistentVolumeClaim claim, String pod) implements Action {
     }
 
+    /** Raises an existing claim's storage request to its template's ({@code from} and {@code to} for the event). */
+    public record GrowClaim(PersistentVolumeClaim claim, String pod, String from, String to) implements Action {
+    }
+
     public record CreatePod(Pod pod) implements Action {
     }
 

@@ -50,8 +50,11 @@ class GarbageCollectorIT {
         apiServer = ApiServerProcess.embedded(Map.of()).start();
         client = OrdinalClient.connect(apiServer.target());
         ControllerMetrics metrics = ControllerMetrics.inMemory();
+        // The volume controller releases the claims' protection finalizer, which the api-server adds.
         controllers = ControllerHarness.start(client, new GarbageCollector(metrics), new NamespaceController(metrics),
-                new EndpointsController(metrics));
+                new EndpointsController(metrics), new dev.ordinal.controllermanager.volume.VolumeController(metrics,
+                        dev.ordinal.controllermanager.volume.VolumeControllerConfig.of(
+                                java.nio.file.Files.createTempDirectory("shared-volumes"))));
     }
 
     @AfterAll

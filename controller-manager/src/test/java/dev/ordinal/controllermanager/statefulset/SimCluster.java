@@ -48,6 +48,7 @@ final class SimCluster {
     final Map<String, Pod> pods = new TreeMap<>();
     final Map<String, PersistentVolumeClaim> claims = new TreeMap<>();
     final Map<String, ControllerRevision> revisions = new TreeMap<>();
+    final Map<String, dev.ordinal.api.v1.StorageClass> storageClasses = new TreeMap<>();
     final List<String> events = new ArrayList<>();
     /** Pods deleted by the controller keep a deletionTimestamp until {@link #finishTerminating}. */
     boolean gracefulDeletes;
@@ -107,7 +108,7 @@ final class SimCluster {
 
     StatefulSetPlanner.Observed observed() {
         return new StatefulSetPlanner.Observed(set, List.copyOf(pods.values()), Map.copyOf(claims),
-                List.copyOf(revisions.values()), now);
+                List.copyOf(revisions.values()), now).withStorageClasses(Map.copyOf(storageClasses));
     }
 
     SyncPlan plan() {
@@ -166,6 +167,9 @@ final class SimCluster {
             }
         } else if (action instanceof SyncPlan.UpdateClaim a) {
             claims.put(name(a.claim().getMetadata()), a.claim());
+        } else if (action instanceof SyncPlan.GrowClaim a) {
+            claims.put(name(a.claim().getMetadata()), a.claim());
+            events.add("SuccessfulUpdate claim " + name(a.claim().getMetadata()) + " " + a.from() + " to " + a.to());
         } else if (action instanceof SyncPlan.CreatePod a) {
             String n = name(a.pod().getMetadata());
             if (pods.containsKey(n)) {

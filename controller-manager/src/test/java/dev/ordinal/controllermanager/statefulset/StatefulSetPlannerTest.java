@@ -54,6 +54,73 @@ class StatefulSetPlannerTest {
     }
 
     @Nested
+    class ClaimGrowth {
+        private SimCluster grownTemplate(boolean classAllowsExpansion) {
+            SimCluster c = webWithClaims(2).converge();
+            c.storageClasses.put("shared", dev.ordinal.api.v1.StorageClass.newBuilder()
+                    .setMetadata(dev.ordinal.api.v1.ObjectMeta.newBuilder().setName("shared"))
+                    .setProvisioner("ordinal.dev/shared").setAllowVolumeExpansion(classAllowsExpansion).build());
+            // The volume controller binds the claims to the default class's volumes.
+            for (String name : List.copyOf(c.claims.keySet())) {
+                PersistentVolumeClaim.Builder b = c.claims.get(name).toBuilder();
+                b.getSpecBuilder().setStorageClassName("shared");
+                b.getStatusBuilder().setPhase("Bound").putCapacity("storage", "1Gi");
+                c.claims.put(name, b.build());
+            }
+            var spec = c.set.getSpec().toBuilder();
+            spec.getVolumeClaimTemplatesBuilder(0).getSpecBuilder().getResourcesBuilder().putRequests("storage", "5Gi");
+            c.set = c.set.toBuilder().setSpec(spec).setMetadata(c.set.getMetadata().toBuilder().setGeneration(2)).build();
+            return c;
+        }
+
+        @Test
+        void aRaisedTemplateRaisesEveryBoundClaimOnceAndNewClaimsGetTheNewSize() {
+            SimCluster c = grownTemplate(true);
+            SyncPlan p = c.step();
+            assertThat(p.actions(SyncPlan.GrowClaim.class)).extracting(g -> g.claim().getMetadata().getName())
+                    .containsExactly("data-web-0", "data-web-1");
+            assertThat(c.claims.values()).allSatisfy(claim ->
+                    assertThat(claim.getSpec().getResources().getRequestsMap()).containsEntry("storage", "5Gi"));
+            assertThat(c.events).contains("SuccessfulUpdate claim data-web-0 1Gi to 5Gi");
+            assertThat(c.plan().actions(SyncPlan.GrowClaim.class)).as("raised claims are not raised again").isEmpty();
+
+            c.set = c.set.toBuilder().setSpec(c.set.getSpec().toBuilder().setReplicas(3)).build();
+            c.converge();
+            assertThat(c.claims.get("data-web-2").getSpec().getResources().getRequestsMap()).containsEntry("storage", "5Gi");
+        }
+
+        @Test
+        void aClaimNotYetBoundIsLeftForLater() {
+            SimCluster c = grownTemplate(true);
+            PersistentVolumeClaim.Builder pending = c.claims.get("data-web-1").toBuilder();
+            pending.getStatusBuilder().setPhase("Pending").clearCapacity();
+            c.claims.put("data-web-1", pending.build());
+            assertThat(c.plan().actions(SyncPlan.GrowClaim.class)).extracting(g -> g.claim().getMetadata().getName())
+                    .containsExactly("data-web-0");
+        }
+
+        @Test
+        void aClassThatForbidsExpansionBlocksWithOneWarningAndNoWrites() {
+            SimCluster c = grownTemplate(false);
+            SyncPlan p = c.step();
+            assertThat(p.actions(SyncPlan.GrowClaim.class)).isEmpty();
+            assertThat(p.actions(SyncPlan.Warn.class)).extracting(SyncPlan.Warn::message).containsExactly(
+                    "claim data-web-0 cannot grow from 1Gi to 5Gi: its storage class \"shared\" does not allow volume expansion",
+                    "claim data-web-1 cannot grow from 1Gi to 5Gi: its storage class \"shared\" does not allow volume expansion");
+            Condition blocked = c.set.getStatus().getConditionsList().stream()
+                    .filter(x -> x.getType().equals(StatefulSetPlanner.CONDITION_TYPE)).findFirst().orElseThrow();
+            assertThat(blocked.getStatus()).isEqualTo("True");
+            assertThat(blocked.getReason()).isEqualTo("ClaimExpansionForbidden");
+            assertThat(blocked.getMessage()).startsWith("claim data-web-0 cannot grow from 1Gi to 5Gi").endsWith("(and 1 more)");
+            assertThat(c.claims.get("data-web-0").getSpec().getResources().getRequestsMap()).containsEntry("storage", "1Gi");
+
+            SyncPlan again = c.plan();
+            assertThat(again.actions()).as("no write loop: the condition says it already").isEmpty();
+            assertThat(again.writeStatus()).isFalse();
+        }
+    }
+
+    @Nested
     class Identity {
         @Test
         void e2e1_podsGetNameHostnameSubdomainLabelsOwnerAndClaimBeforePod() {

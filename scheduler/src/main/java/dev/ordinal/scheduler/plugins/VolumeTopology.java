@@ -7,6 +7,7 @@ import dev.ordinal.api.v1.TopologySelectorLabelRequirement;
 import dev.ordinal.api.v1.TopologySelectorTerm;
 import dev.ordinal.api.v1.Volume;
 import dev.ordinal.api.v1.VolumeAttachment;
+import dev.ordinal.client.api.VolumeNames;
 import dev.ordinal.client.api.VolumeAttachments;
 import dev.ordinal.scheduler.algorithm.CycleState;
 import dev.ordinal.scheduler.algorithm.FilterPlugin;
@@ -35,7 +36,7 @@ import java.util.Optional;
  * {@value #SELECTED_NODE} so the provisioner creates the volume there.
  */
 public final class VolumeTopology implements FilterPlugin {
-    public static final String SELECTED_NODE = "volume.kubernetes.io/selected-node";
+    public static final String SELECTED_NODE = VolumeNames.SELECTED_NODE;
     public static final String NODE_CONFLICT = "node(s) had volume node affinity conflict";
     public static final String PV_MISSING = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)";
     public static final String BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind";
