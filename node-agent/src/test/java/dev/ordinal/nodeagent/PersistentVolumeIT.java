@@ -34,6 +34,7 @@ import dev.ordinal.client.api.ApiException;
 import dev.ordinal.testkit.ApiServerProcess;
 import dev.ordinal.testkit.BoundVolumes;
 import dev.ordinal.testkit.ServiceProcess;
+import dev.ordinal.testkit.ProcessRecords;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

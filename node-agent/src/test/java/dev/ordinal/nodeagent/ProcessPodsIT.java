@@ -24,6 +24,7 @@ import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.time.Clock;
 import dev.ordinal.nodeagent.runtime.ProcessRuntime;
 import dev.ordinal.testkit.ApiServerProcess;
+import dev.ordinal.testkit.ProcessRecords;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;

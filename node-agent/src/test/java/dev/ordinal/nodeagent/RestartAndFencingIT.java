@@ -13,6 +13,7 @@ import dev.ordinal.client.Resources;
 import dev.ordinal.client.time.Clock;
 import dev.ordinal.testkit.ApiServerProcess;
 import dev.ordinal.testkit.CuttableProxy;
+import dev.ordinal.testkit.ProcessRecords;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

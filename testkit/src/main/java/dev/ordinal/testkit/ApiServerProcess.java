@@ -18,9 +18,13 @@ import java.util.Set;
  */
 public final class ApiServerProcess implements AutoCloseable {
     private final ServiceProcess service;
+    private final String databaseUrl;
+    private final Map<String, String> env;
 
     /** @param databaseUrl KUBE_DB_URL for the process; null to let it start its embedded PostgreSQL */
     public ApiServerProcess(String databaseUrl, Map<String, String> extraEnv) throws IOException {
+        this.databaseUrl = databaseUrl;
+        this.env = Map.copyOf(extraEnv);
         Map<String, String> env = new HashMap<>(extraEnv);
         if (databaseUrl != null) {
             env.put("KUBE_DB_URL", databaseUrl);
@@ -47,6 +51,14 @@ public final class ApiServerProcess implements AutoCloseable {
         // Throw-away test data: durability across machine crashes buys nothing and costs every commit.
         env.putIfAbsent("ORDINAL_API_SERVER_EMBEDDED_DB_FSYNC", "false");
         return new ApiServerProcess(null, env);
+    }
+
+    /**
+     * Another process of the same api-server — the same database (for an embedded one, the same data
+     * directory) and settings — on a new free port; not started. For restarting after {@link #stop()}.
+     */
+    public ApiServerProcess again() throws IOException {
+        return new ApiServerProcess(databaseUrl, env);
     }
 
     /** The gRPC target, {@code 127.0.0.1:<port>}. */

@@ -28,13 +28,15 @@ import org.awaitility.Awaitility;
  */
 public final class TestCluster implements AutoCloseable {
     private final Path dir;
-    private final ApiServerProcess apiServer;
-    private final ServiceProcess controllerManager;
-    private final ServiceProcess scheduler;
+    private final Builder settings;
+    private ApiServerProcess apiServer;
+    private ServiceProcess controllerManager;
+    private ServiceProcess scheduler;
     private final Map<String, ServiceProcess> nodes = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> nodeEnv = new LinkedHashMap<>();
-    private final ServiceProcess dns;
+    private ServiceProcess dns;
     private final int dnsPort;
+    private final String podRange;
 
     /** How the cluster is made; every service takes extra environment (its {@code ORDINAL_<SERVICE>_*} settings). */
     public static final class Builder {
@@ -106,32 +108,45 @@ public final class TestCluster implements AutoCloseable {
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system
         }
+        settings = b;
+        dnsPort = b.dns ? freeUdpPort() : -1;
+        podRange = "127." + java.util.concurrent.ThreadLocalRandom.current().nextInt(65, 128) + ".0.0/16";
+        startAll(ApiServerProcess.embedded(b.apiServerEnv));
+    }
+
+    /** Starts {@code api} and then every other service against it; on failure stops what it started. */
+    private void startAll(ApiServerProcess api) throws IOException {
+        Builder b = settings;
         List<AutoCloseable> started = new ArrayList<>();
         try {
-            apiServer = ApiServerProcess.embedded(b.apiServerEnv).start();
+            apiServer = api.start();
             started.add(apiServer);
-            String api = apiServer.target();
+            String target = apiServer.target();
 
             Map<String, String> cm = new HashMap<>(b.controllerManagerEnv);
-            cm.put("ORDINAL_CONTROLLER_MANAGER_API_SERVER", api);
+            cm.put("ORDINAL_CONTROLLER_MANAGER_API_SERVER", target);
             // Volumes of the default (shared) StorageClass, reachable from every node: one directory of this cluster.
             cm.putIfAbsent("ORDINAL_CONTROLLER_MANAGER_STORAGE_SHARED_ROOT", sharedVolumesDir().toString());
+            // Pod addresses from a range of this cluster's own, so that clusters of tests running side by
+            // side on one machine never hand out the same loopback address.
+            cm.putIfAbsent("ORDINAL_CONTROLLER_MANAGER_NODE_CLUSTER_CIDR", podRange);
             controllerManager = ServiceProcess.of("controller-manager", cm).start();
             started.add(controllerManager);
 
             Map<String, String> sched = new HashMap<>(b.schedulerEnv);
-            sched.put("ORDINAL_SCHEDULER_API_SERVER", api);
+            sched.put("ORDINAL_SCHEDULER_API_SERVER", target);
             scheduler = ServiceProcess.of("scheduler", sched).start();
             started.add(scheduler);
 
             for (int i = 1; i <= b.nodeCount; i++) {
                 String name = "node-" + i;
                 Map<String, String> env = new HashMap<>(b.nodeAgentEnv);
-                env.put("ORDINAL_NODE_AGENT_API_SERVER", api);
+                env.put("ORDINAL_NODE_AGENT_API_SERVER", target);
                 env.put("ORDINAL_NODE_AGENT_NODE_NAME", name);
                 env.put("ORDINAL_NODE_AGENT_RUNTIME", b.runtime);
                 env.put("ORDINAL_NODE_AGENT_STATE_DIR", nodeStateDir(name).toString());
                 env.putIfAbsent("ORDINAL_NODE_AGENT_ZONE", "zone-" + "abc".charAt((i - 1) % 3));
+                env.putIfAbsent("ORDINAL_NODE_AGENT_PROCESS_EVENTS_FILE", processEventsFile().toString());
                 nodeEnv.put(name, env);
                 ServiceProcess agent = ServiceProcess.of("node-agent", env).start();
                 nodes.put(name, agent);
@@ -139,15 +154,11 @@ public final class TestCluster implements AutoCloseable {
             }
 
             if (b.dns) {
-                dnsPort = freeUdpPort();
                 Map<String, String> env = new HashMap<>(b.dnsEnv);
-                env.put("ORDINAL_DNS_API_SERVER", api);
+                env.put("ORDINAL_DNS_API_SERVER", target);
                 env.put("ORDINAL_DNS_LISTEN", "127.0.0.1:" + dnsPort);
                 dns = ServiceProcess.of("dns", env).start();
                 started.add(dns);
-            } else {
-                dns = null;
-                dnsPort = -1;
             }
 
             List<ServiceProcess> all = new ArrayList<>(List.of(controllerManager, scheduler));
@@ -168,6 +179,16 @@ public final class TestCluster implements AutoCloseable {
             stopPods();
             throw e;
         }
+    }
+
+    /**
+     * Stops every service (SIGTERM, as an operator restarting the cluster would; the pods' supervisors
+     * keep their containers running meanwhile) and starts them all again on the same database, state
+     * directories and DNS port. The api-server comes back on a new port: use {@link #target()} afresh.
+     */
+    public void restartAll() throws Exception {
+        stopServices();
+        startAll(apiServer.again());
     }
 
     /** The directory every service's state lives under. */
@@ -210,7 +231,15 @@ public final class TestCluster implements AutoCloseable {
         return dir.resolve("storage").resolve("shared");
     }
 
-    /** The state directory of node agent {@code name} (pods, logs, process records). */
+    /**
+     * Where every node agent's supervisors record container process starts and stops, for the
+     * "at most one process per pod identity" check ({@link ProcessRecords#overlaps}).
+     */
+    public Path processEventsFile() {
+        return dir.resolve("process-events.log");
+    }
+
+    /** The state directory of node agent {@code name} (pods, logs). */
     public Path nodeStateDir(String name) {
         return dir.resolve("nodes").resolve(name);
     }
@@ -249,6 +278,14 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        try {
+            stopServices();
+        } finally {
+            stopPods();
+        }
+    }
+
+    private void stopServices() throws Exception {
         Exception failure = null;
         List<AutoCloseable> all = new ArrayList<>();
         if (dns != null) {
@@ -257,6 +294,7 @@ public final class TestCluster implements AutoCloseable {
         all.addAll(nodes.values());
         all.add(scheduler);
         all.add(controllerManager);
+        all.add(apiServer);
         for (AutoCloseable c : all) {
             try {
                 c.close();
@@ -264,8 +302,6 @@ public final class TestCluster implements AutoCloseable {
                 failure = e;
             }
         }
-        stopPods();
-        apiServer.close();
         if (failure != null) {
             throw failure;
         }

@@ -1,4 +1,4 @@
-package dev.ordinal.nodeagent;
+package dev.ordinal.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,13 +11,19 @@ import java.util.Map;
 /**
  * Reads the supervisors' process start/stop records and checks the invariant "at most one running
  * process per pod identity at any moment": the recorded intervals (STARTING written before the
- * process exists, STOPPED after its whole group died) of one identity must not overlap.
+ * process exists, STOPPED after its whole group died) of one identity ({@code namespace/pod/container})
+ * must not overlap. Every supervisor on the machine may append to one file (the node agent setting
+ * {@code ordinal.node-agent.process-events-file}); the times are one machine's monotonic clock.
  */
-final class ProcessRecords {
-    record Line(long nanos, String what, String identity, String rest) {
+public final class ProcessRecords {
+    private ProcessRecords() {
     }
 
-    static List<Line> read(Path file) throws IOException {
+    /** One record: when (nanoseconds, monotonic), STARTING or STOPPED, which identity, and the rest of the line. */
+    public record Line(long nanos, String what, String identity, String rest) {
+    }
+
+    public static List<Line> read(Path file) throws IOException {
         List<Line> lines = new ArrayList<>();
         if (!Files.exists(file)) {
             return lines;
@@ -32,16 +38,16 @@ final class ProcessRecords {
         return lines;
     }
 
-    static long starts(Path file, String identity) throws IOException {
+    public static long starts(Path file, String identity) throws IOException {
         return read(file).stream().filter(l -> l.identity.equals(identity) && l.what.equals("STARTING")).count();
     }
 
-    static long stops(Path file, String identity) throws IOException {
+    public static long stops(Path file, String identity) throws IOException {
         return read(file).stream().filter(l -> l.identity.equals(identity) && l.what.equals("STOPPED")).count();
     }
 
     /** The violations of the invariant, as sentences; empty when it held. */
-    static List<String> overlaps(Path file) throws IOException {
+    public static List<String> overlaps(Path file) throws IOException {
         List<String> violations = new ArrayList<>();
         Map<String, Integer> running = new HashMap<>();
         for (Line l : read(file)) {
