@@ -301,9 +301,15 @@ class KubeRestTest {
 
     @Test
     void logsComeFromTheNodeAgentOrAClearError() throws Exception {
-        HttpServer agent = vertx.createHttpServer().requestHandler(request -> request.response()
-                .putHeader("Content-Type", "text/plain")
-                .end("path=" + request.path() + " tail=" + request.getParam("tailLines") + "\n"));
+        HttpServer agent = vertx.createHttpServer().requestHandler(request -> {
+            if ("true".equals(request.getParam("previous"))) {
+                request.response().setStatusCode(404).putHeader("Content-Type", "text/plain")
+                        .end("previous terminated container \"app\" in pod \"logged\" not found\n");
+                return;
+            }
+            request.response().putHeader("Content-Type", "text/plain")
+                    .end("path=" + request.path() + " tail=" + request.getParam("tailLines") + "\n");
+        });
         int port = agent.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
         try {
             given().contentType(ContentType.JSON).body("""
@@ -322,6 +328,10 @@ class KubeRestTest {
                     .body("message", containsString("node \"bare-node\" advertises no node agent endpoint"));
             given().get("/api/v1/namespaces/default/pods/logged/log?container=nope").then().statusCode(400)
                     .body("message", containsString("container nope is not valid"));
+            // kubectl logs --previous before any restart: the node's refusal in its own words, as a 400 like Kubernetes'
+            given().get("/api/v1/namespaces/default/pods/logged/log?container=app&previous=true").then().statusCode(400)
+                    .body("reason", equalTo("BadRequest"))
+                    .body("message", equalTo("previous terminated container \"app\" in pod \"logged\" not found"));
         } finally {
             agent.close();
         }
