@@ -233,6 +233,13 @@ class KubectlJourneyIT {
                     .isEqualTo("statefulset.apps/web patched\n");
             assertThat(ok("get", "sts", "-l", "tier=front", "-o", "jsonpath={.items[*].metadata.name} {.items[*].spec.revisionHistoryLimit}"))
                     .isEqualTo("web 5");
+            // diff: a changed manifest against the live object, through a server-side dry run that writes nothing
+            Path five = kubectl.work().resolve("web-5.yaml");
+            Files.writeString(five, MANIFEST.replace("  replicas: 3", "  replicas: 5"));
+            Kubectl.Result diff = kubectl.run("diff", "-f", five.toString());
+            assertThat(diff.exit()).as(diff.all()).isEqualTo(1);
+            assertThat(diff.out()).containsPattern("\\n-\\s+replicas: 3\\n").containsPattern("\\n\\+\\s+replicas: 5\\n");
+            assertThat(ok("get", "sts", "web", "-o", "jsonpath={.spec.replicas}")).isEqualTo("3");
             Kubectl.Result refused = kubectl.run("patch", "sts", "web", "--type=merge", "-p", "{\"spec\":{\"serviceName\":\"other\"}}");
             assertThat(refused.exit()).isNotZero();
             assertThat(refused.err()).contains("The StatefulSet \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than");

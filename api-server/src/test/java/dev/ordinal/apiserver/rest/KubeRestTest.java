@@ -289,6 +289,61 @@ class KubeRestTest {
     }
 
     @Test
+    void dryRunAnswersAsIfWrittenAndWritesNothing() {
+        String path = "/apis/apps/v1/namespaces/default/statefulsets";
+        // create: the defaulted object comes back, nothing is stored, and a refusal is the real one
+        given().contentType(ContentType.JSON).body(sts("dry")).post(path + "?dryRun=All").then().statusCode(201)
+                .body("metadata.name", equalTo("dry")).body("metadata.generation", equalTo(1))
+                .body("spec.template.spec.containers[0].imagePullPolicy", equalTo("IfNotPresent"));
+        given().get(path + "/dry").then().statusCode(404);
+        createSts("default", "dry").then().statusCode(201);
+        JsonPath live = given().get(path + "/dry").then().statusCode(200).extract().jsonPath();
+        given().contentType(ContentType.JSON).body(sts("dry")).post(path + "?dryRun=All").then().statusCode(409)
+                .body("reason", equalTo("AlreadyExists"));
+
+        // patch and update: the changed object is answered, the stored one stays as it was
+        given().contentType("application/merge-patch+json").body("{\"spec\":{\"replicas\":7}}")
+                .patch(path + "/dry?dryRun=All").then().statusCode(200).body("spec.replicas", equalTo(7))
+                .body("metadata.generation", equalTo(2));
+        given().contentType("application/merge-patch+json").body("{\"spec\":{\"serviceName\":\"other\"}}")
+                .patch(path + "/dry?dryRun=All").then().statusCode(422);
+        given().contentType(ContentType.JSON).body(sts("dry").replace("\"replicas\":2", "\"replicas\":5"))
+                .put(path + "/dry?dryRun=All").then().statusCode(200).body("spec.replicas", equalTo(5));
+        given().contentType("application/merge-patch+json").body("{\"spec\":{\"replicas\":3}}")
+                .patch(path + "/dry/scale?dryRun=All").then().statusCode(200).body("spec.replicas", equalTo(3));
+        given().get(path + "/dry").then().statusCode(200).body("spec.replicas", equalTo(2))
+                .body("metadata.resourceVersion", equalTo(live.getString("metadata.resourceVersion")));
+
+        // delete: answered as deleted, still there
+        given().contentType(ContentType.JSON).body("{\"propagationPolicy\":\"Background\"}").delete(path + "/dry?dryRun=All")
+                .then().statusCode(200).body("status", equalTo("Success")).body("details.uid", equalTo(live.getString("metadata.uid")));
+        given().get(path + "/dry").then().statusCode(200);
+        given().queryParam("labelSelector", "app=dry").delete(path + "?dryRun=All").then().statusCode(200)
+                .body("items.metadata.name", equalTo(List.of("dry")));
+        given().get(path + "/dry").then().statusCode(200);
+        given().delete(path + "/dry?dryRun=Some").then().statusCode(400)
+                .body("message", equalTo("dryRun: Unsupported value: \"Some\": supported values: \"All\""));
+    }
+
+    @Test
+    void collectionDeleteRemovesWhatTheSelectorsChoose() {
+        for (String[] svc : List.of(new String[] {"dc-a", "batch"}, new String[] {"dc-b", "batch"}, new String[] {"dc-c", "keep"})) {
+            given().contentType(ContentType.JSON).body("{\"metadata\":{\"name\":\"" + svc[0] + "\",\"labels\":{\"dc\":\"" + svc[1]
+                    + "\"}},\"spec\":{\"ports\":[{\"port\":80}]}}").post("/api/v1/namespaces/default/services").then().statusCode(201);
+        }
+        given().contentType(ContentType.JSON).body("{\"propagationPolicy\":\"Background\"}").queryParam("labelSelector", "dc=batch")
+                .delete("/api/v1/namespaces/default/services").then().statusCode(200)
+                .body("kind", equalTo("ServiceList")).body("items.metadata.name", org.hamcrest.Matchers.containsInAnyOrder("dc-a", "dc-b"));
+        given().queryParam("labelSelector", "dc").get("/api/v1/namespaces/default/services").then().statusCode(200).body("items.metadata.name", equalTo(List.of("dc-c")));
+        // a selector that matches nothing deletes nothing; a field selector works as in a list
+        given().queryParam("labelSelector", "dc=none").delete("/api/v1/namespaces/default/services").then().statusCode(200)
+                .body("items", equalTo(List.of()));
+        given().queryParam("fieldSelector", "metadata.name=dc-c").delete("/api/v1/namespaces/default/services").then().statusCode(200)
+                .body("items.metadata.name", equalTo(List.of("dc-c")));
+        given().queryParam("labelSelector", "dc").get("/api/v1/namespaces/default/services").then().statusCode(200).body("items", equalTo(List.of()));
+    }
+
+    @Test
     void evictionDeletesThePod() {
         given().contentType(ContentType.JSON).body("{\"metadata\":{\"name\":\"evicted\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}")
                 .post("/api/v1/namespaces/default/pods").then().statusCode(201);
