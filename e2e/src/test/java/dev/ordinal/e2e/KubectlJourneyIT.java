@@ -183,7 +183,7 @@ class KubectlJourneyIT {
             assertThat(ok("rollout", "status", "sts/web", "--timeout=60s")).endsWith("partitioned roll out complete: 4 new pods have been updated...\n");
             assertThat(ok("get", "sts", "web", "-o", "jsonpath={.spec.replicas} {.status.readyReplicas}")).isEqualTo("4 4");
 
-            // the same with other kubectl versions: 1.33 scales back, 1.27 reads
+            // the same with other kubectl versions: 1.33 scales back, 1.27 reads and applies
             Kubectl newer = kubectl.version("1.33");
             assertThat(newer.ok("scale", "sts", "web", "--replicas=3").out()).isEqualTo("statefulset.apps/web scaled\n");
             assertThat(newer.ok("rollout", "status", "sts/web", "--timeout=60s").out()).contains("roll out complete");
@@ -192,6 +192,9 @@ class KubectlJourneyIT {
             Kubectl older = kubectl.version("1.27");
             assertThat(older.ok("get", "pods").out()).containsPattern("web-2\\s+1/1\\s+Running");
             assertThat(older.ok("describe", "sts", "web").out()).containsPattern("Replicas:\\s+3 desired \\| 3 total");
+            // 1.27 reads OpenAPI v2 before apply, then patches from its built-in types
+            assertThat(older.ok("apply", "-f", manifest.toString()).out())
+                    .isEqualTo("service/web unchanged\nstatefulset.apps/web unchanged\n");
 
             // revisions: history, set image, undo, restart
             assertThat(ok("rollout", "history", "sts/web")).containsPattern("REVISION\\s+CHANGE-CAUSE\\n1\\s+<none>\\n");

@@ -64,7 +64,7 @@ public class KubeRestRoutes {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         router.route("/version").handler(ctx -> send(ctx, 200, Discovery.version()));
         router.routeWithRegex("/openapi/v3(/.*)?").handler(this::openApi);
-        router.routeWithRegex("/openapi/v2").handler(ctx -> fail(ctx, KubeStatus.notFoundPath("/openapi/v2")));
+        router.routeWithRegex("/openapi/v2|/swagger-2\\.0\\.0\\.pb-v1").handler(this::openApiV2);
         router.routeWithRegex("/apis?(/.*)?").handler(body).handler(this::serve);
     }
 
@@ -82,6 +82,16 @@ public class KubeRestRoutes {
             fail(ctx, KubeStatus.notFoundPath(path));
         } else {
             send(ctx, 200, doc);
+        }
+    }
+
+    private void openApiV2(RoutingContext ctx) {
+        String accept = ctx.request().getHeader("Accept");
+        if (ctx.normalizedPath().startsWith("/swagger") || (accept != null && accept.contains("protobuf"))) {
+            ctx.response().setStatusCode(200).putHeader("Content-Type", Discovery.OPENAPI_V2_PROTOBUF)
+                    .end(Buffer.buffer(Discovery.openApiV2Protobuf()));
+        } else {
+            send(ctx, 200, Discovery.openApiV2Json());
         }
     }
 

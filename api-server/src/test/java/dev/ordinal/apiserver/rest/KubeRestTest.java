@@ -91,7 +91,25 @@ class KubeRestTest {
         assertThat(patch.get("x-kubernetes-group-version-kind")).isEqualTo(Map.of("group", "apps", "version", "v1", "kind", "StatefulSet"));
         assertThat(doc.getList("paths.'/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}'.patch.parameters.name"))
                 .contains("fieldValidation");
-        given().get("/openapi/v2").then().statusCode(404);
+    }
+
+    @Test
+    void openApiV2IsAMinimalProtobufDocumentForKubectl127() throws Exception {
+        byte[] doc = given().accept("application/com.github.proto-openapi.spec.v2@v1.0+protobuf, application/json")
+                .get("/openapi/v2?timeout=32s").then().statusCode(200)
+                .contentType("application/com.github.proto-openapi.spec.v2.v1.0+protobuf").extract().asByteArray();
+        // openapi.v2.Document: swagger (1) = "2.0", info (2) = {title (1), version (2)}, and nothing else
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(doc);
+        assertThat(in.readTag()).isEqualTo((1 << 3) | 2);
+        assertThat(in.readString()).isEqualTo("2.0");
+        assertThat(in.readTag()).isEqualTo((2 << 3) | 2);
+        com.google.protobuf.CodedInputStream info = com.google.protobuf.CodedInputStream.newInstance(in.readByteArray());
+        assertThat(info.readTag()).isEqualTo((1 << 3) | 2);
+        assertThat(info.readString()).isEqualTo("Kubernetes");
+        assertThat(info.readTag()).isEqualTo((2 << 3) | 2);
+        assertThat(info.readString()).startsWith("v1.32.");
+        assertThat(in.isAtEnd()).isTrue();
+        given().get("/openapi/v2").then().statusCode(200).body("swagger", equalTo("2.0")).body("paths.size()", equalTo(0));
     }
 
     // ------------------------------------------------------------------ CRUD and errors
