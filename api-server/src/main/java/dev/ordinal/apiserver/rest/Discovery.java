@@ -139,6 +139,43 @@ final class Discovery {
         return doc;
     }
 
+    /** What kube-apiserver answers with (the Accept header spells it with "@", which Go's mime parser refuses in a Content-Type). */
+    static final String OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+    /**
+     * {@code /openapi/v2} as the gnostic {@code openapi.v2.Document} protobuf kubectl 1.27 and 1.28 insist
+     * on reading before {@code apply}/{@code create} (a 404 fails them): {@code swagger} (field 1) and
+     * {@code info} (field 2: title 1, version 2), no paths and no definitions. kubectl finds no schema for
+     * a kind there, so it skips client-side validation and computes patches from its built-in types, as
+     * later versions do with the minimal v3 documents.
+     */
+    static byte[] openApiV2Protobuf() {
+        try {
+            java.io.ByteArrayOutputStream info = new java.io.ByteArrayOutputStream();
+            com.google.protobuf.CodedOutputStream i = com.google.protobuf.CodedOutputStream.newInstance(info);
+            i.writeString(1, "Kubernetes");
+            i.writeString(2, version().get("gitVersion").asText());
+            i.flush();
+            java.io.ByteArrayOutputStream doc = new java.io.ByteArrayOutputStream();
+            com.google.protobuf.CodedOutputStream d = com.google.protobuf.CodedOutputStream.newInstance(doc);
+            d.writeString(1, "2.0");
+            d.writeByteArray(2, info.toByteArray());
+            d.flush();
+            return doc.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot encode the OpenAPI v2 document", e);
+        }
+    }
+
+    /** The same document in JSON, for a client that asks for JSON. */
+    static ObjectNode openApiV2Json() {
+        ObjectNode doc = KubeJson.NODES.objectNode().put("swagger", "2.0");
+        doc.putObject("info").put("title", "Kubernetes").put("version", version().get("gitVersion").asText());
+        doc.putObject("paths");
+        doc.putObject("definitions");
+        return doc;
+    }
+
     /** {@code /openapi/v3}: one entry per group version, each pointing at its document. */
     static ObjectNode openApiRoot() {
         ObjectNode doc = KubeJson.NODES.objectNode();

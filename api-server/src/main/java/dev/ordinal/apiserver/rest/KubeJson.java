@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -46,6 +47,16 @@ final class KubeJson {
     private static final String INT_OR_STRING = IntOrString.getDescriptor().getFullName();
     /** Fields Kubernetes has that Ordinal drops without a word: server-maintained bookkeeping. */
     private static final Set<String> QUIETLY_DROPPED = Set.of("metadata.managedFields", "metadata.selfLink");
+    /**
+     * Scalars Kubernetes always writes (no {@code omitempty} in its Go types) that proto3 JSON leaves out
+     * at their zero value: typed clients other than Go's read a missing {@code restartCount} or
+     * {@code ready} as null (fabric8: {@code Integer}/{@code Boolean} null, unboxing fails).
+     */
+    private static final Map<String, Set<String>> ALWAYS_WRITTEN = Map.of(
+            dev.ordinal.api.v1.ContainerStatus.getDescriptor().getFullName(), Set.of("name", "ready", "restartCount", "image", "imageID"),
+            dev.ordinal.api.v1.ContainerStateTerminated.getDescriptor().getFullName(), Set.of("exitCode"),
+            dev.ordinal.api.v1.StatefulSetStatus.getDescriptor().getFullName(), Set.of("replicas"),
+            dev.ordinal.api.v1.DaemonEndpoint.getDescriptor().getFullName(), Set.of("Port"));
 
     private KubeJson() {
     }
@@ -109,6 +120,16 @@ final class KubeJson {
     private static void outward(JsonNode node, Descriptor type) {
         if (!(node instanceof ObjectNode object)) {
             return;
+        }
+        for (String name : ALWAYS_WRITTEN.getOrDefault(type.getFullName(), Set.of())) {
+            FieldDescriptor field = field(type, name);
+            if (field != null && !object.has(name)) {
+                switch (field.getJavaType()) {
+                    case BOOLEAN -> object.put(name, false);
+                    case INT, LONG -> object.put(name, 0);
+                    default -> object.put(name, "");
+                }
+            }
         }
         for (FieldDescriptor field : type.getFields()) {
             JsonNode value = object.get(field.getJsonName());

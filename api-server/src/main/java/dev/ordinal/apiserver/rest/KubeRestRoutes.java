@@ -64,7 +64,7 @@ public class KubeRestRoutes {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         router.route("/version").handler(ctx -> send(ctx, 200, Discovery.version()));
         router.routeWithRegex("/openapi/v3(/.*)?").handler(this::openApi);
-        router.routeWithRegex("/openapi/v2").handler(ctx -> fail(ctx, KubeStatus.notFoundPath("/openapi/v2")));
+        router.routeWithRegex("/openapi/v2|/swagger-2\\.0\\.0\\.pb-v1").handler(this::openApiV2);
         router.routeWithRegex("/apis?(/.*)?").handler(body).handler(this::serve);
     }
 
@@ -82,6 +82,16 @@ public class KubeRestRoutes {
             fail(ctx, KubeStatus.notFoundPath(path));
         } else {
             send(ctx, 200, doc);
+        }
+    }
+
+    private void openApiV2(RoutingContext ctx) {
+        String accept = ctx.request().getHeader("Accept");
+        if (ctx.normalizedPath().startsWith("/swagger") || (accept != null && accept.contains("protobuf"))) {
+            ctx.response().setStatusCode(200).putHeader("Content-Type", Discovery.OPENAPI_V2_PROTOBUF)
+                    .end(Buffer.buffer(Discovery.openApiV2Protobuf()));
+        } else {
+            send(ctx, 200, Discovery.openApiV2Json());
         }
     }
 
@@ -182,8 +192,10 @@ public class KubeRestRoutes {
 
     private void dispatch(RoutingContext ctx, Target t) {
         HttpMethod method = ctx.request().method();
-        if (dryRun(ctx) && !method.equals(HttpMethod.GET)) {
-            throw ApiException.badRequest("dryRun: this server does not support dry runs (dryRun=All)");
+        for (String value : ctx.queryParam("dryRun")) {
+            if (!value.equals("All")) {
+                throw ApiException.badRequest("dryRun: Unsupported value: \"" + value + "\": supported values: \"All\"");
+            }
         }
         if (t.collection()) {
             if (method.equals(HttpMethod.GET)) {
@@ -194,6 +206,8 @@ public class KubeRestRoutes {
                 }
             } else if (method.equals(HttpMethod.POST)) {
                 create(ctx, t);
+            } else if (method.equals(HttpMethod.DELETE)) {
+                deleteCollection(ctx, t);
             } else {
                 throw KubeStatus.methodNotAllowed(method.name(), t.kind().plural());
             }
@@ -289,7 +303,7 @@ public class KubeRestRoutes {
 
     private void create(RoutingContext ctx, Target t) {
         Object object = decode(ctx, t, readBody(ctx, false));
-        reply(ctx, 201, store.create(object), KubeJson::toJson);
+        reply(ctx, 201, store.create(object, dryRun(ctx)), KubeJson::toJson);
     }
 
     private void update(RoutingContext ctx, Target t, boolean status) {
@@ -298,7 +312,7 @@ public class KubeRestRoutes {
             throw ApiException.badRequest("the name of the object (" + ApiObjects.meta(object).getName()
                     + ") does not match the name on the URL (" + t.name() + ")");
         }
-        reply(ctx, status ? store.updateStatus(object) : store.update(object), KubeJson::toJson);
+        reply(ctx, status ? store.updateStatus(object, dryRun(ctx)) : store.update(object, dryRun(ctx)), KubeJson::toJson);
     }
 
     private void patch(RoutingContext ctx, Target t, boolean status) {
@@ -337,7 +351,7 @@ public class KubeRestRoutes {
             }
             String liveVersion = ApiObjects.meta(live).getResourceVersion();
             boolean versionFromPatch = !ApiObjects.meta(object).getResourceVersion().equals(liveVersion);
-            Uni<Object> write = status ? store.updateStatus(object) : store.update(object);
+            Uni<Object> write = status ? store.updateStatus(object, dryRun(ctx)) : store.update(object, dryRun(ctx));
             return write.onFailure(e -> !versionFromPatch && attempts > 1 && e instanceof ApiException api
                             && "Conflict".equals(api.reason()))
                     .recoverWithUni(() -> patchWithRetries(ctx, t, patcher, status, attempts - 1));
@@ -357,7 +371,7 @@ public class KubeRestRoutes {
                 .chain(exists -> {
                     if (!exists) {
                         ctx.put("status", 201);
-                        return store.create(decode(ctx, t, Patches.strip(applied))).map(KubeJson::toJson);
+                        return store.create(decode(ctx, t, Patches.strip(applied)), dryRun(ctx)).map(KubeJson::toJson);
                     }
                     return patchWithRetries(ctx, t, live -> Patches.strategic(live, applied,
                             t.kind().envelopeField().getMessageType()), false, PATCH_ATTEMPTS).map(KubeJson::toJson);
@@ -368,9 +382,44 @@ public class KubeRestRoutes {
 
     private void delete(RoutingContext ctx, Target t) {
         DeleteRequest.Builder request = deleteOptions(ctx, readOptionalBody(ctx), t);
-        reply(ctx, store.delete(request.build()), result -> result.removed()
+        reply(ctx, store.delete(request.build(), dryRun(ctx)), result -> result.removed()
                 ? KubeStatus.success(t.name(), t.kind(), ApiObjects.meta(result.object()).getUid())
                 : KubeJson.toJson(result.object()));
+    }
+
+    /**
+     * DELETE on a collection (client-go's DeleteCollection, {@code labelSelector}/{@code fieldSelector}):
+     * each selected object is deleted with the body's options, as one DELETE each would; the answer is
+     * the list of what was deleted (terminating objects as they now are). One that went meanwhile is skipped.
+     */
+    private void deleteCollection(RoutingContext ctx, Target t) {
+        JsonNode options = readOptionalBody(ctx);
+        ExtraFieldSelector.Split fields = ExtraFieldSelector.split(ctx.request().getParam("fieldSelector"));
+        Uni<List<Object>> deleted = store.list(t.kind().kindName(), namespaceOf(t), param(ctx, "labelSelector"),
+                fields.forStorage(), 0, "").chain(listed -> {
+                    List<Object> items = fields.extra() == null ? listed.getItemsList()
+                            : listed.getItemsList().stream().filter(fields.extra()::matches).toList();
+                    if (items.isEmpty()) {
+                        return Uni.createFrom().item(List.<Object>of());
+                    }
+                    // One after the other: a dry run reads through the request's database session, which allows no overlap.
+                    return io.smallrye.mutiny.Multi.createFrom().iterable(items).onItem().transformToUniAndConcatenate(item -> {
+                        ObjectMeta m = ApiObjects.meta(item);
+                        DeleteRequest request = deleteOptions(ctx, options, new Target(t.kind(), m.getNamespace(), m.getName(), ""))
+                                .build();
+                        return store.delete(request, dryRun(ctx)).map(r -> Optional.of(r.object()))
+                                .onFailure(e -> e instanceof ApiException api && "NotFound".equals(api.reason()))
+                                .recoverWithItem(Optional.empty());
+                    }).collect().asList().map(results -> results.stream().flatMap(Optional::stream).toList());
+                });
+        reply(ctx, deleted, items -> {
+            ObjectNode list = KubeJson.NODES.objectNode();
+            list.put("kind", t.kind().kindName() + "List").put("apiVersion", t.kind().apiVersion());
+            list.putObject("metadata");
+            ArrayNode array = list.putArray("items");
+            items.forEach(item -> array.add(KubeJson.toJson(item)));
+            return list;
+        });
     }
 
     private DeleteRequest.Builder deleteOptions(RoutingContext ctx, JsonNode options, Target t) {
@@ -398,7 +447,7 @@ public class KubeRestRoutes {
     private void evict(RoutingContext ctx, Target t) {
         JsonNode eviction = readOptionalBody(ctx);
         DeleteRequest.Builder request = deleteOptions(ctx, eviction.path("deleteOptions"), t);
-        reply(ctx, 201, store.delete(request.build()), result -> {
+        reply(ctx, 201, store.delete(request.build(), dryRun(ctx)), result -> {
             ObjectNode ok = KubeStatus.success(t.name(), t.kind(), ApiObjects.meta(result.object()).getUid());
             ok.put("code", 201);
             return ok;
@@ -436,7 +485,7 @@ public class KubeRestRoutes {
             StatefulSet.Builder updated = sts.toBuilder();
             updated.getSpecBuilder().setReplicas(replicas.asInt());
             updated.getMetadataBuilder().setResourceVersion(version.isEmpty() ? sts.getMetadata().getResourceVersion() : version);
-            return store.update(Object.newBuilder().setStatefulSet(updated).build());
+            return store.update(Object.newBuilder().setStatefulSet(updated).build(), dryRun(ctx));
         });
         reply(ctx, written, KubeRestRoutes::scaleOf);
     }

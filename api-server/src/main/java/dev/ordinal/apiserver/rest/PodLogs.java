@@ -69,12 +69,17 @@ final class PodLogs {
                         + upstream.hostPort() + " for the logs of pod \"" + podName + "\": " + e.getMessage())))
                 .onSuccess(response -> {
                     if (response.statusCode() != 200) {
-                        response.body().onComplete(body -> fail.accept(ctx, new ApiException(io.grpc.Status.Code.UNAVAILABLE,
-                                KubeStatus.failure(response.statusCode() == 404 ? 404 : 502,
-                                        response.statusCode() == 404 ? "NotFound" : "BadGateway",
-                                        "the node agent answered " + response.statusCode() + " for the logs of pod \""
-                                                + podName + "\" container \"" + upstream.container() + "\": "
-                                                + (body.succeeded() ? body.result().toString().strip() : "")))));
+                        // As kube-apiserver passes on the kubelet's refusal: a 4xx is the user's request (no previous
+                        // container, not started yet, a bad tailLines) and reads as 400 with the node's own words.
+                        int code = response.statusCode();
+                        response.body().onComplete(body -> {
+                            String said = body.succeeded() ? body.result().toString().strip() : "";
+                            fail.accept(ctx, code >= 400 && code < 500 && !said.isEmpty()
+                                    ? new ApiException(io.grpc.Status.Code.FAILED_PRECONDITION, KubeStatus.failure(400, "BadRequest", said))
+                                    : new ApiException(io.grpc.Status.Code.UNAVAILABLE, KubeStatus.failure(502, "BadGateway",
+                                            "the node agent answered " + code + " for the logs of pod \"" + podName
+                                                    + "\" container \"" + upstream.container() + "\": " + said)));
+                        });
                         return;
                     }
                     ctx.response().setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/plain");

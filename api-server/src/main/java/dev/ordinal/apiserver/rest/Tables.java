@@ -119,7 +119,7 @@ final class Tables {
                     ageColumn(), wide("IP", "IP address assigned to the pod"), wide("Node", "Name of the node this pod is assigned to"),
                     wide("Nominated Node", "Name of the node where the pod is nominated to run"),
                     wide("Readiness Gates", "Readiness gates of the pod")),
-                    o -> podCells(o.getPod(), age.apply(o)));
+                    o -> podCells(o.getPod(), age.apply(o), now));
             case STATEFUL_SET -> new Printer(List.of(nameColumn(), col("Ready", "Number of the pod with ready state"), ageColumn(),
                     wide("Containers", "Names of each container in the template."),
                     wide("Images", "Images referenced by each container in the template.")),
@@ -244,13 +244,20 @@ final class Tables {
         };
     }
 
-    private static List<java.lang.Object> podCells(Pod pod, String age) {
+    private static List<java.lang.Object> podCells(Pod pod, String age, Instant now) {
         int total = pod.getSpec().getContainersCount();
         int ready = 0;
         int restarts = 0;
+        Instant lastRestart = null;
         String reason = pod.getStatus().getReason().isEmpty() ? pod.getStatus().getPhase() : pod.getStatus().getReason();
         for (ContainerStatus c : pod.getStatus().getContainerStatusesList()) {
             restarts += c.getRestartCount();
+            if (c.getLastState().hasTerminated() && c.getLastState().getTerminated().hasFinishedAt()) {
+                Instant finished = Times.instant(c.getLastState().getTerminated().getFinishedAt());
+                if (lastRestart == null || finished.isAfter(lastRestart)) {
+                    lastRestart = finished;
+                }
+            }
             if (c.getState().hasWaiting() && !c.getState().getWaiting().getReason().isEmpty()) {
                 reason = c.getState().getWaiting().getReason();
             } else if (c.getState().hasTerminated() && !c.getState().getTerminated().getReason().isEmpty()) {
@@ -265,7 +272,10 @@ final class Tables {
         if (pod.getMetadata().hasDeletionTimestamp() && !"NodeLost".equals(pod.getStatus().getReason())) {
             reason = "Terminating";
         }
-        return List.of(pod.getMetadata().getName(), ready + "/" + total, reason, restarts, age,
+        // As Kubernetes' printer: "2 (5m10s ago)" once a container has a last termination, a string cell.
+        String restartCell = restarts != 0 && lastRestart != null
+                ? restarts + " (" + humanDuration(Duration.between(lastRestart, now)) + " ago)" : Integer.toString(restarts);
+        return List.of(pod.getMetadata().getName(), ready + "/" + total, reason, restartCell, age,
                 orNone(pod.getStatus().getPodIp()), orNone(pod.getSpec().getNodeName()),
                 orNone(pod.getStatus().getNominatedNodeName()), "<none>");
     }

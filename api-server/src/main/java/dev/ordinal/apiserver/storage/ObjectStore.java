@@ -72,16 +72,21 @@ public class ObjectStore {
 
     /** Creates an object: uid, creationTimestamp, resourceVersion, generation and a name from generateName. */
     public Uni<Object> create(Object object) {
+        return create(object, false);
+    }
+
+    /** As {@link #create(Object)}; with {@code dryRun} decided the same way but written nowhere ({@code dryRun=All}). */
+    public Uni<Object> create(Object object, boolean dryRun) {
         if (DefaultStorageClass.wantsDefault(object)) {
             // Read outside the write transaction, as Kubernetes' admission reads its informer cache.
             return lister.list(Kind.STORAGE_CLASS, "", "", "", 0, "")
                     .onFailure().transform(e -> StorageErrors.toApi("create", e))
-                    .chain(classes -> admitAndCreate(DefaultStorageClass.apply(object, classes.getItemsList())));
+                    .chain(classes -> admitAndCreate(DefaultStorageClass.apply(object, classes.getItemsList()), dryRun));
         }
-        return admitAndCreate(object);
+        return admitAndCreate(object, dryRun);
     }
 
-    private Uni<Object> admitAndCreate(Object object) {
+    private Uni<Object> admitAndCreate(Object object, boolean dryRun) {
         return Uni.createFrom().deferred(() -> {
             Kind kind = kindOf(object);
             ObjectMeta meta = ApiObjects.meta(object);
@@ -97,7 +102,7 @@ public class ObjectStore {
                 throw ApiException.invalid(kind, "", List.of(cause("metadata.name", "FieldValueRequired",
                         "Required value: name or generateName is required")));
             }
-            return batcher.submit(new Write.Create(new ObjectKey(kind, meta.getNamespace(), name), admitted));
+            return write(new Write.Create(new ObjectKey(kind, meta.getNamespace(), name), admitted), dryRun);
         }).map(WriteResult::object).onFailure().transform(e -> StorageErrors.toApi("create", e));
     }
 
@@ -106,18 +111,28 @@ public class ObjectStore {
      * the stored one (ABORTED otherwise); an update that changes nothing keeps the resourceVersion.
      */
     public Uni<Object> update(Object object) {
-        return Uni.createFrom().deferred(() -> batcher.submit(new Write.Update(keyOf(object), object)))
+        return update(object, false);
+    }
+
+    /** As {@link #update(Object)}; with {@code dryRun} written nowhere. */
+    public Uni<Object> update(Object object, boolean dryRun) {
+        return Uni.createFrom().deferred(() -> write(new Write.Update(keyOf(object), object), dryRun))
                 .map(WriteResult::object).onFailure().transform(e -> StorageErrors.toApi("update", e));
     }
 
     /** Replaces an object's status only; the same concurrency rule as {@link #update}. */
     public Uni<Object> updateStatus(Object object) {
+        return updateStatus(object, false);
+    }
+
+    /** As {@link #updateStatus(Object)}; with {@code dryRun} written nowhere. */
+    public Uni<Object> updateStatus(Object object, boolean dryRun) {
         return Uni.createFrom().deferred(() -> {
             ObjectKey key = keyOf(object);
             if (!ApiObjects.hasStatus(key.kind())) {
                 throw ApiException.badRequest("kind " + key.kind().kindName() + " has no status to update");
             }
-            return batcher.submit(new Write.UpdateStatus(key, object));
+            return write(new Write.UpdateStatus(key, object), dryRun);
         }).map(WriteResult::object).onFailure().transform(e -> StorageErrors.toApi("update-status", e));
     }
 
@@ -126,6 +141,11 @@ public class ObjectStore {
      * hold it (with deletionTimestamp set) until they clear. The result tells whether it is gone.
      */
     public Uni<WriteResult> delete(DeleteRequest request) {
+        return delete(request, false);
+    }
+
+    /** As {@link #delete(DeleteRequest)}; with {@code dryRun} written nowhere. */
+    public Uni<WriteResult> delete(DeleteRequest request, boolean dryRun) {
         return Uni.createFrom().deferred(() -> {
             Kind kind = kind(request.getKind());
             if (!PROPAGATION_POLICIES.contains(request.getPropagationPolicy())) {
@@ -141,10 +161,46 @@ public class ObjectStore {
             }
             OptionalLong grace = request.hasGracePeriodSeconds() ? OptionalLong.of(request.getGracePeriodSeconds())
                     : OptionalLong.empty();
-            return batcher.submit(new Write.Delete(new ObjectKey(kind, ns, request.getName()),
+            return write(new Write.Delete(new ObjectKey(kind, ns, request.getName()),
                     request.getPreconditions().getUid(), request.getPreconditions().getResourceVersion(), grace,
-                    request.getPropagationPolicy()));
+                    request.getPropagationPolicy()), dryRun);
         }).onFailure().transform(e -> StorageErrors.toApi("delete", e));
+    }
+
+    private Uni<WriteResult> write(Write write, boolean dryRun) {
+        return dryRun ? simulate(write) : batcher.submit(write);
+    }
+
+    /**
+     * A dry run: the write batcher's rules decide the write against the objects it would read (the object,
+     * and for a namespaced create its namespace), and nothing is stored. The answer is what the write
+     * would have answered, at the version it read (a created object has none yet).
+     */
+    private Uni<WriteResult> simulate(Write write) {
+        ObjectKey key = write.key();
+        List<ObjectKey> reads = write instanceof Write.Create && key.kind().namespaced()
+                ? List.of(key, key.namespaceKey()) : List.of(key);
+        // One read after the other: the reads share the request's database session, which allows no overlap.
+        return io.smallrye.mutiny.Multi.createFrom().iterable(reads)
+                .onItem().transformToUniAndConcatenate(k -> get(k.kind().kindName(), k.namespace(), k.name())
+                        .map(java.util.Optional::of)
+                        .onFailure(e -> e instanceof ApiException api && "NotFound".equals(api.reason()))
+                        .recoverWithItem(java.util.Optional.empty()))
+                .collect().asList().map(found -> {
+            List<Object> objects = found.stream().map(o -> o.orElse(null)).toList();
+            java.util.Map<ObjectKey, Object> current = new java.util.HashMap<>();
+            for (int i = 0; i < reads.size(); i++) {
+                if (objects.get(i) != null) {
+                    current.put(reads.get(i), objects.get(i));
+                }
+            }
+            Object live = current.get(key);
+            String version = live == null ? "" : ApiObjects.meta(live).getResourceVersion();
+            WriteResult result = batcher.decide(write, current);
+            Object answered = ApiObjects.withMeta(result.object(), ApiObjects.meta(result.object()).toBuilder()
+                    .setResourceVersion(version).build());
+            return new WriteResult(answered, result.removed());
+        });
     }
 
     private static ObjectKey keyOf(Object object) {

@@ -115,6 +115,16 @@ public class WriteBatcher {
         this.rules = new WriteRules(admission, config.storage().maxObjectBytes());
     }
 
+    /**
+     * What {@code write} would answer against {@code current} (the objects it reads), by the same rules,
+     * stored nowhere: the dry run ({@code dryRun=All}). An {@link ApiException} when it would be refused.
+     */
+    public WriteResult decide(Write write, java.util.Map<ObjectKey, Object> current) {
+        Object live = current.get(write.key());
+        long version = live == null ? 1 : Long.parseLong(dev.ordinal.client.api.ApiObjects.meta(live).getResourceVersion()) + 1;
+        return rules.decide(write, current::get, version, clock.instant()).result();
+    }
+
     /** Queues a write; the Uni completes after the transaction holding it commits (or fails). */
     public Uni<WriteResult> submit(Write write) {
         return Uni.createFrom().emitter(emitter -> {

@@ -24,6 +24,31 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Kubernetes' JSON spelling of the proto objects, both ways. */
 class KubeJsonTest {
     @Test
+    void zeroScalarsKubernetesAlwaysWritesArePresent() {
+        Object pod = Object.newBuilder().setPod(dev.ordinal.api.v1.Pod.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setName("web-0").setNamespace("default"))
+                .setStatus(dev.ordinal.api.v1.PodStatus.newBuilder().addContainerStatuses(dev.ordinal.api.v1.ContainerStatus.newBuilder()
+                        .setName("web").setLastState(dev.ordinal.api.v1.ContainerState.newBuilder()
+                                .setTerminated(dev.ordinal.api.v1.ContainerStateTerminated.newBuilder().setReason("Completed")))))).build();
+        JsonNode status = KubeJson.toJson(pod).at("/status/containerStatuses/0");
+        assertThat(status.get("ready").isBoolean()).isTrue();
+        assertThat(status.get("ready").asBoolean()).isFalse();
+        assertThat(status.get("restartCount").isInt()).isTrue();
+        assertThat(status.get("restartCount").asInt()).isZero();
+        assertThat(status.get("imageID").asText()).isEmpty();
+        assertThat(status.at("/lastState/terminated/exitCode").isInt()).isTrue();
+        // fields Kubernetes omits when empty stay omitted
+        assertThat(status.has("containerID")).isFalse();
+        assertThat(status.has("started")).isFalse();
+
+        Object sts = Object.newBuilder().setStatefulSet(dev.ordinal.api.v1.StatefulSet.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setName("web")).setStatus(dev.ordinal.api.v1.StatefulSetStatus.newBuilder()
+                        .setObservedGeneration(1))).build();
+        assertThat(KubeJson.toJson(sts).at("/status/replicas").isInt()).isTrue();
+        assertThat(KubeJson.toJson(sts).at("/status/readyReplicas").isMissingNode()).isTrue();
+    }
+
+    @Test
     void int64FieldsAreNumbersAndIntOrStringIsBare() {
         Object svc = Object.newBuilder().setService(Service.newBuilder()
                 .setMetadata(ObjectMeta.newBuilder().setName("nginx").setNamespace("default").setGeneration(7))

@@ -91,7 +91,25 @@ class KubeRestTest {
         assertThat(patch.get("x-kubernetes-group-version-kind")).isEqualTo(Map.of("group", "apps", "version", "v1", "kind", "StatefulSet"));
         assertThat(doc.getList("paths.'/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}'.patch.parameters.name"))
                 .contains("fieldValidation");
-        given().get("/openapi/v2").then().statusCode(404);
+    }
+
+    @Test
+    void openApiV2IsAMinimalProtobufDocumentForKubectl127() throws Exception {
+        byte[] doc = given().accept("application/com.github.proto-openapi.spec.v2@v1.0+protobuf, application/json")
+                .get("/openapi/v2?timeout=32s").then().statusCode(200)
+                .contentType("application/com.github.proto-openapi.spec.v2.v1.0+protobuf").extract().asByteArray();
+        // openapi.v2.Document: swagger (1) = "2.0", info (2) = {title (1), version (2)}, and nothing else
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(doc);
+        assertThat(in.readTag()).isEqualTo((1 << 3) | 2);
+        assertThat(in.readString()).isEqualTo("2.0");
+        assertThat(in.readTag()).isEqualTo((2 << 3) | 2);
+        com.google.protobuf.CodedInputStream info = com.google.protobuf.CodedInputStream.newInstance(in.readByteArray());
+        assertThat(info.readTag()).isEqualTo((1 << 3) | 2);
+        assertThat(info.readString()).isEqualTo("Kubernetes");
+        assertThat(info.readTag()).isEqualTo((2 << 3) | 2);
+        assertThat(info.readString()).startsWith("v1.32.");
+        assertThat(in.isAtEnd()).isTrue();
+        given().get("/openapi/v2").then().statusCode(200).body("swagger", equalTo("2.0")).body("paths.size()", equalTo(0));
     }
 
     // ------------------------------------------------------------------ CRUD and errors
@@ -289,6 +307,61 @@ class KubeRestTest {
     }
 
     @Test
+    void dryRunAnswersAsIfWrittenAndWritesNothing() {
+        String path = "/apis/apps/v1/namespaces/default/statefulsets";
+        // create: the defaulted object comes back, nothing is stored, and a refusal is the real one
+        given().contentType(ContentType.JSON).body(sts("dry")).post(path + "?dryRun=All").then().statusCode(201)
+                .body("metadata.name", equalTo("dry")).body("metadata.generation", equalTo(1))
+                .body("spec.template.spec.containers[0].imagePullPolicy", equalTo("IfNotPresent"));
+        given().get(path + "/dry").then().statusCode(404);
+        createSts("default", "dry").then().statusCode(201);
+        JsonPath live = given().get(path + "/dry").then().statusCode(200).extract().jsonPath();
+        given().contentType(ContentType.JSON).body(sts("dry")).post(path + "?dryRun=All").then().statusCode(409)
+                .body("reason", equalTo("AlreadyExists"));
+
+        // patch and update: the changed object is answered, the stored one stays as it was
+        given().contentType("application/merge-patch+json").body("{\"spec\":{\"replicas\":7}}")
+                .patch(path + "/dry?dryRun=All").then().statusCode(200).body("spec.replicas", equalTo(7))
+                .body("metadata.generation", equalTo(2));
+        given().contentType("application/merge-patch+json").body("{\"spec\":{\"serviceName\":\"other\"}}")
+                .patch(path + "/dry?dryRun=All").then().statusCode(422);
+        given().contentType(ContentType.JSON).body(sts("dry").replace("\"replicas\":2", "\"replicas\":5"))
+                .put(path + "/dry?dryRun=All").then().statusCode(200).body("spec.replicas", equalTo(5));
+        given().contentType("application/merge-patch+json").body("{\"spec\":{\"replicas\":3}}")
+                .patch(path + "/dry/scale?dryRun=All").then().statusCode(200).body("spec.replicas", equalTo(3));
+        given().get(path + "/dry").then().statusCode(200).body("spec.replicas", equalTo(2))
+                .body("metadata.resourceVersion", equalTo(live.getString("metadata.resourceVersion")));
+
+        // delete: answered as deleted, still there
+        given().contentType(ContentType.JSON).body("{\"propagationPolicy\":\"Background\"}").delete(path + "/dry?dryRun=All")
+                .then().statusCode(200).body("status", equalTo("Success")).body("details.uid", equalTo(live.getString("metadata.uid")));
+        given().get(path + "/dry").then().statusCode(200);
+        given().queryParam("labelSelector", "app=dry").delete(path + "?dryRun=All").then().statusCode(200)
+                .body("items.metadata.name", equalTo(List.of("dry")));
+        given().get(path + "/dry").then().statusCode(200);
+        given().delete(path + "/dry?dryRun=Some").then().statusCode(400)
+                .body("message", equalTo("dryRun: Unsupported value: \"Some\": supported values: \"All\""));
+    }
+
+    @Test
+    void collectionDeleteRemovesWhatTheSelectorsChoose() {
+        for (String[] svc : List.of(new String[] {"dc-a", "batch"}, new String[] {"dc-b", "batch"}, new String[] {"dc-c", "keep"})) {
+            given().contentType(ContentType.JSON).body("{\"metadata\":{\"name\":\"" + svc[0] + "\",\"labels\":{\"dc\":\"" + svc[1]
+                    + "\"}},\"spec\":{\"ports\":[{\"port\":80}]}}").post("/api/v1/namespaces/default/services").then().statusCode(201);
+        }
+        given().contentType(ContentType.JSON).body("{\"propagationPolicy\":\"Background\"}").queryParam("labelSelector", "dc=batch")
+                .delete("/api/v1/namespaces/default/services").then().statusCode(200)
+                .body("kind", equalTo("ServiceList")).body("items.metadata.name", org.hamcrest.Matchers.containsInAnyOrder("dc-a", "dc-b"));
+        given().queryParam("labelSelector", "dc").get("/api/v1/namespaces/default/services").then().statusCode(200).body("items.metadata.name", equalTo(List.of("dc-c")));
+        // a selector that matches nothing deletes nothing; a field selector works as in a list
+        given().queryParam("labelSelector", "dc=none").delete("/api/v1/namespaces/default/services").then().statusCode(200)
+                .body("items", equalTo(List.of()));
+        given().queryParam("fieldSelector", "metadata.name=dc-c").delete("/api/v1/namespaces/default/services").then().statusCode(200)
+                .body("items.metadata.name", equalTo(List.of("dc-c")));
+        given().queryParam("labelSelector", "dc").get("/api/v1/namespaces/default/services").then().statusCode(200).body("items", equalTo(List.of()));
+    }
+
+    @Test
     void evictionDeletesThePod() {
         given().contentType(ContentType.JSON).body("{\"metadata\":{\"name\":\"evicted\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}")
                 .post("/api/v1/namespaces/default/pods").then().statusCode(201);
@@ -301,9 +374,15 @@ class KubeRestTest {
 
     @Test
     void logsComeFromTheNodeAgentOrAClearError() throws Exception {
-        HttpServer agent = vertx.createHttpServer().requestHandler(request -> request.response()
-                .putHeader("Content-Type", "text/plain")
-                .end("path=" + request.path() + " tail=" + request.getParam("tailLines") + "\n"));
+        HttpServer agent = vertx.createHttpServer().requestHandler(request -> {
+            if ("true".equals(request.getParam("previous"))) {
+                request.response().setStatusCode(404).putHeader("Content-Type", "text/plain")
+                        .end("previous terminated container \"app\" in pod \"logged\" not found\n");
+                return;
+            }
+            request.response().putHeader("Content-Type", "text/plain")
+                    .end("path=" + request.path() + " tail=" + request.getParam("tailLines") + "\n");
+        });
         int port = agent.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
         try {
             given().contentType(ContentType.JSON).body("""
@@ -322,6 +401,10 @@ class KubeRestTest {
                     .body("message", containsString("node \"bare-node\" advertises no node agent endpoint"));
             given().get("/api/v1/namespaces/default/pods/logged/log?container=nope").then().statusCode(400)
                     .body("message", containsString("container nope is not valid"));
+            // kubectl logs --previous before any restart: the node's refusal in its own words, as a 400 like Kubernetes'
+            given().get("/api/v1/namespaces/default/pods/logged/log?container=app&previous=true").then().statusCode(400)
+                    .body("reason", equalTo("BadRequest"))
+                    .body("message", equalTo("previous terminated container \"app\" in pod \"logged\" not found"));
         } finally {
             agent.close();
         }

@@ -50,15 +50,29 @@ class TablesTest {
                         .addContainerStatuses(ContainerStatus.newBuilder().setName("a").setReady(true).setRestartCount(2)
                                 .setState(ContainerState.newBuilder().setRunning(ContainerStateRunning.getDefaultInstance())))
                         .addContainerStatuses(ContainerStatus.newBuilder().setName("b").setRestartCount(1)
+                                .setLastState(ContainerState.newBuilder().setTerminated(dev.ordinal.api.v1.ContainerStateTerminated.newBuilder()
+                                        .setExitCode(1).setFinishedAt(Times.timestamp(NOW.minusSeconds(310)))))
                                 .setState(ContainerState.newBuilder().setWaiting(ContainerStateWaiting.newBuilder().setReason("CrashLoopBackOff")))))).build();
         JsonNode table = Tables.table(Kind.POD, List.of(pod), "42", "", null, NOW);
         assertThat(table.at("/metadata/resourceVersion").asText()).isEqualTo("42");
         assertThat(table.get("columnDefinitions").findValuesAsText("name"))
                 .containsExactly("Name", "Ready", "Status", "Restarts", "Age", "IP", "Node", "Nominated Node", "Readiness Gates");
         assertThat(table.at("/rows/0/cells").toString())
-                .isEqualTo("[\"web-0\",\"1/2\",\"CrashLoopBackOff\",3,\"65s\",\"127.64.0.5\",\"node-1\",\"<none>\",\"<none>\"]");
+                .isEqualTo("[\"web-0\",\"1/2\",\"CrashLoopBackOff\",\"3 (5m10s ago)\",\"65s\",\"127.64.0.5\",\"node-1\",\"<none>\",\"<none>\"]");
         assertThat(table.at("/rows/0/object/kind").asText()).isEqualTo("PartialObjectMetadata");
         assertThat(table.at("/rows/0/object/metadata/name").asText()).isEqualTo("web-0");
+    }
+
+    @Test
+    void restartsWithoutALastTerminationAreJustTheCount() {
+        Object pod = Object.newBuilder().setPod(Pod.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setName("web-1").setCreationTimestamp(Times.timestamp(NOW.minusSeconds(5))))
+                .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("a")))
+                .setStatus(PodStatus.newBuilder().setPhase("Running").addContainerStatuses(ContainerStatus.newBuilder()
+                        .setName("a").setReady(true).setState(ContainerState.newBuilder().setRunning(ContainerStateRunning.getDefaultInstance()))))).build();
+        JsonNode table = Tables.table(Kind.POD, List.of(pod), "1", "", null, NOW);
+        assertThat(table.at("/rows/0/cells/3").asText()).isEqualTo("0");
+        assertThat(table.at("/rows/0/cells/3").isTextual()).isTrue();
     }
 
     @Test
