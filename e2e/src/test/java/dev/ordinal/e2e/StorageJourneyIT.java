@@ -113,6 +113,93 @@ class StorageJourneyIT {
         }
     }
 
+    private static final String KEEPER = """
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata:
+              name: keeper
+            spec:
+              serviceName: keeper
+              replicas: 2
+              selector:
+                matchLabels:
+                  app: keeper
+              persistentVolumeClaimRetentionPolicy:
+                whenScaled: Delete
+                whenDeleted: Retain
+              template:
+                metadata:
+                  labels:
+                    app: keeper
+                spec:
+                  containers:
+                  - name: keeper
+                    image: python:3-slim
+                    command: ["python3", "-c", "import os, time; open('/data/owner', 'w').write(os.environ['HOSTNAME']); time.sleep(1e9)"]
+                    volumeMounts:
+                    - name: data
+                      mountPath: /data
+              volumeClaimTemplates:
+              - metadata:
+                  name: data
+                spec:
+                  accessModes: ["ReadWriteOnce"]
+                  resources:
+                    requests:
+                      storage: 1Gi
+            """;
+
+    @Test
+    void claimsFollowTheRetentionPolicyAndGrowWithTheirTemplate() throws Exception {
+        try (TestCluster cluster = TestCluster.builder().nodes(1).withoutDns().start();
+                OrdinalClient client = OrdinalClient.connect(cluster.target())) {
+            Kubectl kubectl = cluster.kubectl("1.32");
+            Path manifest = kubectl.work().resolve("keeper.yaml");
+            Files.writeString(manifest, KEEPER);
+            kubectl.ok("apply", "-f", manifest.toString());
+            readyPod(client, "keeper-0");
+            readyPod(client, "keeper-1");
+            String volume1 = claim(client, "data-keeper-1").getSpec().getVolumeName();
+            Path dir1 = cluster.sharedVolumesDir().resolve(volume1);
+            await("keeper-1 wrote into its volume").atMost(Duration.ofSeconds(30)).until(() -> Files.isRegularFile(dir1.resolve("owner")));
+
+            // A larger template: every existing claim grows; a smaller one is refused, naming the field.
+            kubectl.ok("patch", "statefulset", "keeper", "--type=json", "-p",
+                    "[{\"op\":\"replace\",\"path\":\"/spec/volumeClaimTemplates/0/spec/resources/requests/storage\",\"value\":\"2Gi\"}]");
+            await("both claims grown to 2Gi").atMost(Duration.ofSeconds(60)).until(() ->
+                    kubectl.ok("get", "pvc", "-o", "jsonpath={.items[*].status.capacity.storage}").out().equals("2Gi 2Gi"));
+            Kubectl.Result shrink = kubectl.run("patch", "statefulset", "keeper", "--type=json", "-p",
+                    "[{\"op\":\"replace\",\"path\":\"/spec/volumeClaimTemplates/0/spec/resources/requests/storage\",\"value\":\"1Gi\"}]");
+            assertThat(shrink.exit()).isNotZero();
+            assertThat(shrink.err()).contains("spec.volumeClaimTemplates[0].spec.resources.requests.storage");
+
+            // whenScaled: Delete — the condemned ordinal's claim goes with it, and its volume and data after it.
+            kubectl.ok("scale", "statefulset", "keeper", "--replicas=1");
+            await("keeper-1's claim, volume and directory removed").atMost(Duration.ofSeconds(90)).until(() ->
+                    absentClaim(client, "data-keeper-1") && !Files.exists(dir1)
+                            && kubectl.run("get", "pv", volume1).exit() != 0);
+
+            // whenDeleted: Retain — the set goes, keeper-0's claim and data stay.
+            String volume0 = claim(client, "data-keeper-0").getSpec().getVolumeName();
+            kubectl.ok("delete", "statefulset", "keeper", "--cascade=foreground");
+            await("keeper-0 gone").atMost(Duration.ofSeconds(60)).until(() -> absent(client, "keeper-0"));
+            assertThat(claim(client, "data-keeper-0").getStatus().getPhase()).isEqualTo("Bound");
+            assertThat(Files.readString(cluster.sharedVolumesDir().resolve(volume0).resolve("owner"))).isEqualTo("keeper-0");
+        }
+    }
+
+    private static boolean absentClaim(OrdinalClient client, String name) {
+        try {
+            client.resources(PersistentVolumeClaim.class).get(NS, name);
+            return false;
+        } catch (ApiException e) {
+            if (e.code() == Status.Code.NOT_FOUND) {
+                return true;
+            }
+            throw e;
+        }
+    }
+
     /** Every change of every VolumeAttachment; after each, no volume may be attached to two nodes. */
     private Watch watchAttachments(OrdinalClient client) {
         attachments.clear();
