@@ -109,7 +109,7 @@ class StorageJourneyIT {
                 client.close();
             }
             assertThat(violations).as("a volume attached to two nodes at once").isEmpty();
-            assertThat(ProcessRecords.overlaps(cluster.processEventsFile())).as("two processes of one pod identity at once").isEmpty();
+            assertThat(ProcessRecords.podOverlaps(cluster.processEventsFile())).as("two processes of one pod identity at once").isEmpty();
         }
     }
 

@@ -24,6 +24,10 @@ final class PodState {
     /** Torn down because nothing of the pod will run again; never set up again. */
     boolean volumesReleased;
     final Map<String, ContainerRun> containers = new LinkedHashMap<>();
+    /** spec.initContainers, run one after another to completion before any of {@link #containers}. */
+    final Map<String, ContainerRun> initContainers = new LinkedHashMap<>();
+    /** Every init container has completed successfully (or there are none): the app containers may run. */
+    boolean initialized;
     boolean terminating;
     boolean termSent;
     long killDeadlineNanos;
@@ -37,6 +41,19 @@ final class PodState {
         this.uid = pod.getMetadata().getUid();
         this.pod = pod;
         this.node = node;
+    }
+
+    /** Init containers first, then the app containers. */
+    java.util.List<ContainerRun> allContainers() {
+        java.util.List<ContainerRun> all = new java.util.ArrayList<>(initContainers.values());
+        all.addAll(containers.values());
+        return all;
+    }
+
+    /** The container of that name, init or app (names are unique across both in a pod). */
+    ContainerRun container(String name) {
+        ContainerRun c = containers.get(name);
+        return c != null ? c : initContainers.get(name);
     }
 
     String describe() {
@@ -69,9 +86,21 @@ final class PodState {
         Map<String, String> env = Map.of();
         /** Why the agent killed the current instance (a failed liveness probe), for its termination reason. */
         String killReason;
+        /** An init container: runs to completion; restarted only after a failure, and never under restartPolicy Never. */
+        final boolean init;
 
         ContainerRun(Container spec) {
+            this(spec, false);
+        }
+
+        ContainerRun(Container spec, boolean init) {
             this.spec = spec;
+            this.init = init;
+        }
+
+        /** An init container that exited 0: done for good. */
+        boolean completed() {
+            return terminal && current == null && lastExit != null && lastExit.exitCode() == 0;
         }
 
         boolean everStarted() {

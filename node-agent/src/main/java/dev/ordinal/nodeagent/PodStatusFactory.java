@@ -17,8 +17,9 @@ import java.util.List;
 /**
  * Turns what the agent observed of a pod into the PodStatus it reports, with the kubelet's rules
  * for phase (Pending until every container has run; Succeeded/Failed once no container will run
- * again) and conditions (PodScheduled, Initialized, ContainersReady, Ready — Ready is False as soon
- * as the pod is terminating). Transition times are kept from the previous status when a condition
+ * again) and conditions (PodScheduled, Initialized — False until every init container completed —,
+ * ContainersReady, Ready — Ready is False as soon as the pod is terminating), with
+ * initContainerStatuses beside containerStatuses. Transition times are kept from the previous status when a condition
  * did not change. Pure.
  */
 final class PodStatusFactory {
@@ -59,11 +60,21 @@ final class PodStatusFactory {
         if (st.startTime != null) {
             b.setStartTime(Times.timestamp(st.startTime));
         }
+        List<String> incomplete = new ArrayList<>();
+        for (PodState.ContainerRun c : st.initContainers.values()) {
+            // A completed init container is reported ready, as the kubelet does.
+            b.addInitContainerStatuses(containerStatus(c, st.terminating).toBuilder().setReady(c.completed()).build());
+            if (!c.completed()) {
+                incomplete.add(c.spec.getName());
+            }
+        }
+        boolean initialized = st.initialized || incomplete.isEmpty();
         b.addAllContainerStatuses(statuses);
         boolean containersReady = allReady && phase.equals("Running");
         boolean ready = containersReady && !st.terminating;
         b.addConditions(condition(previous, "PodScheduled", true, "", "", now));
-        b.addConditions(condition(previous, "Initialized", true, "", "", now));
+        b.addConditions(condition(previous, "Initialized", initialized, initialized ? "" : "ContainersNotInitialized",
+                initialized ? "" : "containers with incomplete status: [" + String.join(" ", incomplete) + "]", now));
         b.addConditions(condition(previous, "ContainersReady", containersReady,
                 containersReady ? "" : "ContainersNotReady", containersReady ? "" : notReadyMessage(st), now));
         String readyReason = ready ? "" : st.terminating ? "PodTerminating" : "ContainersNotReady";

@@ -140,7 +140,7 @@ final class PodWorkers {
                 continue;
             }
             boolean any = false;
-            for (PodState.ContainerRun c : st.containers.values()) {
+            for (PodState.ContainerRun c : st.allContainers()) {
                 ContainerInstance i = c.current;
                 if (i != null) {
                     runtime.kill(i);
@@ -181,7 +181,7 @@ final class PodWorkers {
         if (st == null) {
             return Optional.empty();
         }
-        PodState.ContainerRun c = st.containers.get(container);
+        PodState.ContainerRun c = st.container(container);
         if (c == null) {
             return Optional.empty();
         }
@@ -233,9 +233,19 @@ final class PodWorkers {
                 return;
             }
             st = new PodState(pod, nodes.get(pod.getSpec().getNodeName()));
-            for (Container c : pod.getSpec().getContainersList()) {
-                st.containers.put(c.getName(), new PodState.ContainerRun(c));
+            for (Container c : pod.getSpec().getInitContainersList()) {
+                PodState.ContainerRun r = new PodState.ContainerRun(c, true);
+                r.waitingReason = "PodInitializing";
+                st.initContainers.put(c.getName(), r);
             }
+            for (Container c : pod.getSpec().getContainersList()) {
+                PodState.ContainerRun r = new PodState.ContainerRun(c);
+                if (!st.initContainers.isEmpty()) {
+                    r.waitingReason = "PodInitializing";
+                }
+                st.containers.put(c.getName(), r);
+            }
+            st.initialized = st.initContainers.isEmpty();
             adopt(st);
             states.put(key, st);
         }
@@ -249,11 +259,11 @@ final class PodWorkers {
             markFenced(st, now);
         }
         if (st.failedReason != null) {
-            for (PodState.ContainerRun c : st.containers.values()) {
+            for (PodState.ContainerRun c : st.allContainers()) {
                 observe(st, c, now, false);
             }
             report(st);
-            if (st.containers.values().stream().anyMatch(c -> c.current != null)) {
+            if (st.allContainers().stream().anyMatch(c -> c.current != null)) {
                 queue.addAfter(key, PROCESS_POLL);
             } else {
                 releaseVolumes(st); // a fenced or failed pod: nothing of it runs any more
@@ -287,7 +297,11 @@ final class PodWorkers {
         }
         boolean mayRun = node.leaseValid(now, settings.fenceAfter()) && !node.fenced();
         long wake = runtime.real() ? now + PROCESS_POLL.toNanos() : Long.MAX_VALUE;
-        for (PodState.ContainerRun c : st.containers.values()) {
+        if (!st.initialized) {
+            wake = Math.min(wake, syncInit(key, st, now, mayRun));
+        }
+        for (PodState.ContainerRun c : st.initialized && st.failedReason == null ? st.containers.values()
+                : List.<PodState.ContainerRun>of()) {
             wake = Math.min(wake, syncContainer(key, st, c, now, mayRun));
             if (st.failedReason != null) {
                 break;
@@ -303,6 +317,43 @@ final class PodWorkers {
         if (wake != Long.MAX_VALUE) {
             queue.addAfter(key, Duration.ofNanos(Math.max(0, wake - clock.nanoTime())));
         }
+    }
+
+    /**
+     * Init containers, as the kubelet runs them: one at a time in spec order, each to completion
+     * (exit 0) before the next starts and before any app container. A failed one is restarted with
+     * crash-loop backoff, unless restartPolicy is Never: then the pod has failed. Sets
+     * {@link PodState#initialized} once the last one completed. Returns when it next needs a look.
+     */
+    private long syncInit(ObjectKey key, PodState st, long now, boolean mayRun) {
+        for (PodState.ContainerRun c : st.initContainers.values()) {
+            if (c.completed()) {
+                continue;
+            }
+            long wake = syncContainer(key, st, c, now, mayRun);
+            if (runtime instanceof SimulatedRuntime && c.current != null && runtime.inspect(c.current) instanceof InstanceState.Running) {
+                // Nothing runs in the simulated runtime: an init container completes as soon as it is running.
+                runtime.terminate(c.current);
+                observe(st, c, now, true);
+            }
+            if (c.completed()) {
+                continue; // it finished during this look: the next one may start now
+            }
+            if (c.terminal && st.failedReason == null) {
+                InstanceState.Exited e = c.lastExit;
+                fail(st, "", "init container " + c.spec.getName() + " failed"
+                        + (e == null ? "" : " with exit code " + e.exitCode()) + " and restartPolicy is Never");
+                events.warning(st.pod, "Failed", "Init container %s failed; the pod will not start", c.spec.getName());
+            }
+            return wake;
+        }
+        st.initialized = true;
+        for (PodState.ContainerRun c : st.containers.values()) {
+            if (!c.everStarted() && c.waitingReason.equals("PodInitializing")) {
+                c.waitingReason = "ContainerCreating";
+            }
+        }
+        return Long.MAX_VALUE; // the app containers are looked at right after, in the same sync
     }
 
     /** One container's next step; returns when it next needs a look (monotonic nanos, MAX for never). */
@@ -380,6 +431,10 @@ final class PodWorkers {
             return;
         }
         String policy = st.pod.getSpec().getRestartPolicy().isEmpty() ? "Always" : st.pod.getSpec().getRestartPolicy();
+        if (c.init) {
+            // An init container runs to completion: restarted only after a failure, never under Never.
+            policy = policy.equals("Never") ? "Never" : "OnFailure";
+        }
         boolean again = restart && switch (policy) {
             case "Never" -> false;
             case "OnFailure" -> e.exitCode() != 0;
@@ -537,7 +592,7 @@ final class PodWorkers {
     }
 
     private void markFenced(PodState st, long now) {
-        for (PodState.ContainerRun c : st.containers.values()) {
+        for (PodState.ContainerRun c : st.allContainers()) {
             if (c.current != null) {
                 runtime.kill(c.current);
             }
@@ -552,7 +607,7 @@ final class PodWorkers {
     private void fail(PodState st, String reason, String message) {
         st.failedReason = reason;
         st.failedMessage = message;
-        for (PodState.ContainerRun c : st.containers.values()) {
+        for (PodState.ContainerRun c : st.allContainers()) {
             c.terminal = true;
         }
     }
@@ -600,7 +655,7 @@ final class PodWorkers {
         if (!st.termSent) {
             st.termSent = true;
             st.killDeadlineNanos = now + Duration.ofSeconds(Math.max(0, graceSeconds)).toNanos();
-            for (PodState.ContainerRun c : st.containers.values()) {
+            for (PodState.ContainerRun c : st.allContainers()) {
                 if (c.current != null) {
                     if (graceSeconds <= 0) {
                         runtime.kill(c.current);
@@ -611,7 +666,7 @@ final class PodWorkers {
             }
         }
         boolean alive = false;
-        for (PodState.ContainerRun c : st.containers.values()) {
+        for (PodState.ContainerRun c : st.allContainers()) {
             observe(st, c, now, false);
             if (c.current != null) {
                 alive = true;
@@ -670,10 +725,14 @@ final class PodWorkers {
         }
         List<String> names = new ArrayList<>();
         for (PodRuntime.RecoveredContainer r : found) {
-            PodState.ContainerRun c = st.containers.get(r.instance().container());
+            PodState.ContainerRun c = st.container(r.instance().container());
             if (c == null) {
                 runtime.kill(r.instance());
                 continue;
+            }
+            if (!c.init) {
+                // An app container ran: every init container had completed.
+                st.initialized = true;
             }
             c.current = r.instance();
             c.restartCount = r.restartCount();
@@ -681,7 +740,7 @@ final class PodWorkers {
             c.env = ContainerEnv.environment(st.pod, c.spec, st.podIp, settings.address());
             boolean wasReady = false;
             boolean wasStarted = false;
-            for (ContainerStatus cs : reported.getContainerStatusesList()) {
+            for (ContainerStatus cs : c.init ? reported.getInitContainerStatusesList() : reported.getContainerStatusesList()) {
                 if (cs.getName().equals(c.spec.getName())) {
                     wasReady = cs.getReady();
                     wasStarted = cs.getStarted() || cs.getState().hasRunning();
@@ -702,6 +761,25 @@ final class PodWorkers {
             c.ready = wasReady;
             c.waitingReason = "";
             names.add(c.spec.getName() + " (instance " + r.instance().instance() + ")");
+        }
+        if (st.initialized) {
+            // Init containers whose instances are no longer on disk completed before the app containers started.
+            for (PodState.ContainerRun c : st.initContainers.values()) {
+                if (c.current != null) {
+                    continue;
+                }
+                c.terminal = true;
+                c.waitingReason = "";
+                for (ContainerStatus cs : reported.getInitContainerStatusesList()) {
+                    if (cs.getName().equals(c.spec.getName()) && cs.getState().hasTerminated()) {
+                        var t = cs.getState().getTerminated();
+                        c.lastExit = new InstanceState.Exited(t.getExitCode(), t.getSignal(), t.getReason(), t.getMessage(),
+                                Times.instant(t.getStartedAt()), Times.instant(t.getFinishedAt()));
+                        c.lastExitContainerId = t.getContainerId();
+                        c.restartCount = cs.getRestartCount();
+                    }
+                }
+            }
         }
         if (st.volumes == null) {
             try {

@@ -116,4 +116,38 @@ class PodStatusFactoryTest {
         assertThat(s.getPhase()).isEqualTo("Failed");
         assertThat(s.getReason()).isEqualTo("NodeFenced");
     }
+
+    @Test
+    void initContainersAreReportedAndThePodIsInitializedOnlyOnceEveryOneCompleted() {
+        PodState st = state("Always");
+        Container init = Container.newBuilder().setName("setup").build();
+        PodState.ContainerRun setup = new PodState.ContainerRun(init, true);
+        setup.waitingReason = "PodInitializing";
+        st.initContainers.put("setup", setup);
+        st.containers.get("main").waitingReason = "PodInitializing";
+
+        PodStatus waiting = PodStatusFactory.build(st, null, "127.0.0.1", T0);
+        assertThat(waiting.getPhase()).isEqualTo("Pending");
+        assertThat(condition(waiting, "Initialized")).isEqualTo("False");
+        assertThat(waiting.getConditionsList()).filteredOn(c -> c.getType().equals("Initialized")).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.getReason()).isEqualTo("ContainersNotInitialized");
+                    assertThat(c.getMessage()).isEqualTo("containers with incomplete status: [setup]");
+                });
+        assertThat(waiting.getInitContainerStatusesList()).singleElement().satisfies(cs -> {
+            assertThat(cs.getName()).isEqualTo("setup");
+            assertThat(cs.getReady()).isFalse();
+        });
+        assertThat(waiting.getContainerStatuses(0).getState().getWaiting().getReason()).isEqualTo("PodInitializing");
+
+        setup.lastExit = new InstanceState.Exited(0, 0, "Completed", "", T0, T0.plusSeconds(1));
+        setup.lastExitContainerId = "process://u/setup/0";
+        setup.terminal = true;
+        st.initialized = true;
+        PodStatus done = PodStatusFactory.build(st, waiting, "127.0.0.1", T0.plusSeconds(1));
+        assertThat(condition(done, "Initialized")).isEqualTo("True");
+        assertThat(done.getInitContainerStatuses(0).getReady()).isTrue();
+        assertThat(done.getInitContainerStatuses(0).getState().getTerminated().getReason()).isEqualTo("Completed");
+        assertThat(done.getPhase()).isEqualTo("Pending"); // the app container has not started yet
+    }
 }

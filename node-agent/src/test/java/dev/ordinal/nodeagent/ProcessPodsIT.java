@@ -305,6 +305,79 @@ class ProcessPodsIT {
         Files.deleteIfExists(Path.of(mountPath));
     }
 
+    static Container shell(String name, String script) {
+        return Container.newBuilder().setName(name).setImage("busybox").addCommand("sh").addCommand("-c").addArgs(script).build();
+    }
+
+    static String initialized(Pod p) {
+        return p.getStatus().getConditionsList().stream().filter(c -> c.getType().equals("Initialized"))
+                .map(c -> c.getStatus() + " " + c.getMessage()).findFirst().orElse("");
+    }
+
+    @Test
+    void initContainersRunOneAfterAnotherToCompletionBeforeTheAppContainers(@TempDir Path data) throws Exception {
+        String order = data.resolve("order").toString();
+        Pod pod = TestControlPlane.pod("init-0", NODE, shell("main", "echo main >> " + order + "; exec sleep 600"));
+        pod = pod.toBuilder().setSpec(pod.getSpec().toBuilder()
+                .addInitContainers(shell("first", "echo first >> " + order))
+                .addInitContainers(shell("second", "sleep 2; echo second >> " + order))
+                .addVolumes(Volume.newBuilder().setName("data").setHostPath(HostPathVolumeSource.newBuilder().setPath(data.toString())))).build();
+        pods.create(pod);
+
+        // While the second init container runs: Pending, not initialized, the app container waiting for it.
+        Pod initializing = awaitPod("init-0", p -> initialized(p).equals("False containers with incomplete status: [second]")
+                && p.getStatus().getInitContainerStatusesCount() == 2 && p.getStatus().getInitContainerStatuses(1).getState().hasRunning());
+        assertThat(initializing.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(initializing.getStatus().getInitContainerStatuses(0).getState().getTerminated().getReason()).isEqualTo("Completed");
+        assertThat(container(initializing).getState().getWaiting().getReason()).isEqualTo("PodInitializing");
+
+        Pod running = awaitPod("init-0", TestControlPlane::ready);
+        assertThat(Files.readString(Path.of(order))).isEqualTo("first\nsecond\nmain\n");
+        assertThat(initialized(running)).isEqualTo("True ");
+        assertThat(running.getStatus().getInitContainerStatusesList()).extracting(ContainerStatus::getName).containsExactly("first", "second");
+        assertThat(running.getStatus().getInitContainerStatusesList()).allSatisfy(cs -> {
+            assertThat(cs.getState().getTerminated().getExitCode()).isZero();
+            assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Completed");
+            assertThat(cs.getReady()).isTrue();
+            assertThat(cs.getRestartCount()).isZero();
+        });
+        Path events = stateDir.resolve("process-events.log");
+        assertThat(ProcessRecords.starts(events, "default/init-0/first")).isEqualTo(1);
+        assertThat(ProcessRecords.starts(events, "default/init-0/second")).isEqualTo(1);
+        assertThat(ProcessRecords.starts(events, "default/init-0/main")).isEqualTo(1);
+        pods.delete("default", "init-0", DeleteOptions.defaults().withGracePeriodSeconds(1));
+    }
+
+    @Test
+    void aFailingInitContainerIsRetriedWithBackoffButFailsThePodUnderRestartPolicyNever() throws Exception {
+        Pod retry = TestControlPlane.pod("init-retry", NODE, shell("main", "exec sleep 600"));
+        pods.create(retry.toBuilder().setSpec(retry.getSpec().toBuilder().addInitContainers(shell("setup", "exit 3"))).build());
+        Pod never = TestControlPlane.pod("init-never", NODE, shell("main", "exec sleep 600"));
+        pods.create(never.toBuilder().setSpec(never.getSpec().toBuilder().setRestartPolicy("Never")
+                .addInitContainers(shell("setup", "exit 3"))).build());
+
+        Pod failed = awaitPod("init-never", p -> p.getStatus().getPhase().equals("Failed"));
+        ContainerStatus setup = failed.getStatus().getInitContainerStatuses(0);
+        assertThat(setup.getState().getTerminated().getExitCode()).isEqualTo(3);
+        assertThat(setup.getState().getTerminated().getReason()).isEqualTo("Error");
+        assertThat(setup.getReady()).isFalse();
+        assertThat(initialized(failed)).startsWith("False");
+        assertThat(failed.getStatus().getMessage()).contains("init container setup failed with exit code 3");
+        assertThat(container(failed).getState().hasRunning()).isFalse();
+
+        Pod retried = awaitPod("init-retry", p -> p.getStatus().getInitContainerStatusesCount() == 1
+                && p.getStatus().getInitContainerStatuses(0).getRestartCount() >= 2);
+        assertThat(retried.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(initialized(retried)).isEqualTo("False containers with incomplete status: [setup]");
+        assertThat(retried.getStatus().getInitContainerStatuses(0).getLastState().getTerminated().getExitCode()).isEqualTo(3);
+        Path events = stateDir.resolve("process-events.log");
+        assertThat(ProcessRecords.starts(events, "default/init-retry/main")).isZero();
+        assertThat(ProcessRecords.starts(events, "default/init-never/main")).isZero();
+        assertThat(ProcessRecords.starts(events, "default/init-never/setup")).isEqualTo(1);
+        pods.delete("default", "init-retry", DeleteOptions.defaults().withGracePeriodSeconds(1));
+        pods.delete("default", "init-never", DeleteOptions.defaults().withGracePeriodSeconds(1));
+    }
+
     static List<String> names(List<Pod> list) {
         return list.stream().map(p -> p.getMetadata().getName()).toList();
     }

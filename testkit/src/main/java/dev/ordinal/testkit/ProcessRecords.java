@@ -46,21 +46,49 @@ public final class ProcessRecords {
         return read(file).stream().filter(l -> l.identity.equals(identity) && l.what.equals("STOPPED")).count();
     }
 
-    /** The violations of the invariant, as sentences; empty when it held. */
+    /** The violations of the invariant per container identity, as sentences; empty when it held. */
     public static List<String> overlaps(Path file) throws IOException {
+        return overlaps(file, id -> id);
+    }
+
+    /**
+     * The violations of "at most one running process per pod identity" ({@code namespace/name},
+     * whatever the container and node), as sentences; empty when it held. All records come from
+     * supervisors on this machine, which read one clock: no margin is needed between a STOPPED and
+     * the next STARTING, only their order.
+     */
+    public static List<String> podOverlaps(Path file) throws IOException {
+        return overlaps(file, id -> id.substring(0, id.lastIndexOf('/')));
+    }
+
+    private static List<String> overlaps(Path file, java.util.function.UnaryOperator<String> key) throws IOException {
         List<String> violations = new ArrayList<>();
-        Map<String, Integer> running = new HashMap<>();
+        Map<String, List<Line>> running = new HashMap<>();
         for (Line l : read(file)) {
-            int n = running.getOrDefault(l.identity, 0);
+            String k = key.apply(l.identity);
+            List<Line> now = running.computeIfAbsent(k, x -> new ArrayList<>());
             if (l.what.equals("STARTING")) {
-                if (n > 0) {
-                    violations.add(l.identity + " started at " + l.nanos + " while " + n + " instance(s) were running");
+                if (!now.isEmpty()) {
+                    violations.add(k + " started at " + l.nanos + " (" + l.rest + ") while " + now.size()
+                            + " instance(s) were running: " + now);
                 }
-                running.put(l.identity, n + 1);
+                now.add(l);
             } else if (l.what.equals("STOPPED")) {
-                running.put(l.identity, Math.max(0, n - 1));
+                String instance = instanceOf(l);
+                now.removeIf(s -> s.identity.equals(l.identity) && instanceOf(s).equals(instance));
             }
         }
         return violations;
+    }
+
+    /** uid and instance number: what tells one started process from another of the same identity. */
+    private static String instanceOf(Line l) {
+        StringBuilder b = new StringBuilder();
+        for (String part : l.rest.split(" ")) {
+            if (part.startsWith("uid=") || part.startsWith("instance=")) {
+                b.append(part).append(' ');
+            }
+        }
+        return b.toString();
     }
 }

@@ -129,6 +129,7 @@ public final class WriteRules {
         ObjectKey key = u.key();
         Kind kind = key.kind();
         Object old = existing(current, key);
+        checkUid(kind, key, ApiObjects.meta(u.object()).getUid(), old);
         checkVersion(kind, key, ApiObjects.meta(u.object()).getResourceVersion(), old);
         ObjectMeta stored = ApiObjects.meta(old);
         ObjectMeta.Builder meta = ApiObjects.meta(u.object()).toBuilder()
@@ -200,6 +201,7 @@ public final class WriteRules {
     private Decision updateStatus(Write.UpdateStatus s, Function<ObjectKey, Object> current, long version) {
         ObjectKey key = s.key();
         Object old = existing(current, key);
+        checkUid(key.kind(), key, ApiObjects.meta(s.object()).getUid(), old);
         checkVersion(key.kind(), key, ApiObjects.meta(s.object()).getResourceVersion(), old);
         Object updated = ApiObjects.withTypeMeta(
                 admission.admitStatusUpdate(ApiObjects.withStatusOf(old, s.object()), old));
@@ -211,6 +213,20 @@ public final class WriteRules {
         updated = withVersion(updated, version);
         checkSize(updated);
         return new Decision(Change.MODIFIED, updated, new WriteResult(updated, false));
+    }
+
+    /**
+     * A uid in the written object is a precondition, as in Kubernetes (the update's object info turns
+     * it into one): a writer holding an older object of the same name — a node agent reporting the
+     * status of a pod that was deleted and recreated meanwhile — gets a Conflict instead of
+     * overwriting the new object.
+     */
+    private static void checkUid(Kind kind, ObjectKey key, String uid, Object old) {
+        String stored = ApiObjects.meta(old).getUid();
+        if (!uid.isEmpty() && !uid.equals(stored)) {
+            throw ApiException.conflict(kind, key.name(), "Precondition failed: UID in precondition: " + uid
+                    + ", UID in object meta: " + stored);
+        }
     }
 
     private Decision delete(Write.Delete d, Function<ObjectKey, Object> current, long version, Instant now) {

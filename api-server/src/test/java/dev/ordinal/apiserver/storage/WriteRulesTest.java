@@ -60,6 +60,28 @@ class WriteRulesTest {
     }
 
     @Test
+    void anUpdateCarryingTheUidOfAnEarlierObjectOfTheSameNameConflictsAndChangesNothing() {
+        Object old = createPod("web-0", PodSpec.newBuilder());
+        state.remove(pod("web-0")); // deleted, then recreated by its controller under the same name
+        Object recreated = createPod("web-0", PodSpec.newBuilder());
+        // A node agent that was cut off reports the old pod Failed, without a resourceVersion.
+        Object staleStatus = ApiObjects.withMeta(Object.newBuilder(old).setPod(old.getPod().toBuilder()
+                .setStatus(old.getPod().getStatus().toBuilder().setPhase("Failed").setReason("NodeFenced"))).build(),
+                ApiObjects.meta(old).toBuilder().clearResourceVersion().build());
+        ApiException e = catchThrowableOfType(ApiException.class, () -> apply(new Write.UpdateStatus(pod("web-0"), staleStatus)));
+        assertThat(e.code()).isEqualTo(Status.Code.ABORTED);
+        assertThat(e.getMessage()).contains("Precondition failed: UID in precondition: " + ApiObjects.meta(old).getUid());
+        Object staleLabels = ApiObjects.withMeta(old, ApiObjects.meta(old).toBuilder().clearResourceVersion().putLabels("x", "1").build());
+        assertThat(catchThrowableOfType(ApiException.class, () -> apply(new Write.Update(pod("web-0"), staleLabels))).code())
+                .isEqualTo(Status.Code.ABORTED);
+        assertThat(state.get(pod("web-0"))).isEqualTo(recreated);
+
+        // Without a uid, or with the current one, the write goes through.
+        Object current = ApiObjects.withMeta(recreated, ApiObjects.meta(recreated).toBuilder().putLabels("x", "1").build());
+        assertThat(apply(new Write.Update(pod("web-0"), current)).change()).isEqualTo(WriteRules.Change.MODIFIED);
+    }
+
+    @Test
     void bindingAPodMarksItScheduledInTheSameWrite() {
         Object created = createPod("web-0", PodSpec.newBuilder());
         Object bound = Object.newBuilder(created).setPod(created.getPod().toBuilder()

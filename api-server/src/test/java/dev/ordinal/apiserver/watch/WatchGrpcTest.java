@@ -172,6 +172,53 @@ class WatchGrpcTest {
         return registry.get("ordinal.apiserver.watch.events.delivered").counter().count();
     }
 
+    /**
+     * Informers, node agents and kubectl close watches by cancelling the call, which is an HTTP/2
+     * RST_STREAM from the client. Netty's rapid-reset protection (CVE-2023-44487) answers more than
+     * {@code quarkus.http.limits.rst-flood-max-rst-frame-per-window} of them per window with GOAWAY
+     * ENHANCE_YOUR_CALM, which killed every other call on the connection — here a long-lived watch —
+     * after the default 200 in 30 s. With the api-server's limit, 1,000 cancelled watches on one
+     * connection leave it alone.
+     */
+    @Test
+    void manyCancelledWatchesDoNotMakeTheServerCloseTheConnection() throws Exception {
+        String ns = "resets";
+        writer.put(ns, "a", Map.of(), "Running");
+        awaitHead(cache, writer.current());
+        List<Throwable> longWatchErrors = new CopyOnWriteArrayList<>();
+        ObjectServiceGrpc.ObjectServiceStub async = ObjectServiceGrpc.newStub(channel);
+        ClientCallStreamObserver<WatchRequest>[] longWatch = new ClientCallStreamObserver[1];
+        async.watch(WatchRequest.newBuilder().setKind("Pod").setNamespace(ns).build(), new ClientResponseObserver<WatchRequest, WatchEvent>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<WatchRequest> call) {
+                longWatch[0] = call;
+            }
+
+            @Override
+            public void onNext(WatchEvent value) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                longWatchErrors.add(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                longWatchErrors.add(new IllegalStateException("completed"));
+            }
+        });
+        for (int i = 0; i < 1000; i++) {
+            try (Context.CancellableContext call = Context.current().withCancellation()) {
+                Iterator<WatchEvent> stream = call.call(() -> stub().watch(
+                        WatchRequest.newBuilder().setKind("Pod").setNamespace(ns).build()));
+                assertThat(stream.next().getType()).as("watch %d", i).isEqualTo(WatchEvent.Type.ADDED);
+            } // closing the context cancels the call: one RST_STREAM
+        }
+        assertThat(longWatchErrors).as("the long-lived watch on the same connection").isEmpty();
+        longWatch[0].cancel("done", null);
+    }
+
     private ObjectServiceGrpc.ObjectServiceBlockingStub stub() {
         return ObjectServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE.toSeconds(), TimeUnit.SECONDS);
     }

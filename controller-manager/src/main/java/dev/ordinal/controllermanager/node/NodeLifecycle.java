@@ -84,6 +84,17 @@ public final class NodeLifecycle {
         return new NodeAction(false, false, v.unreachableNoSchedule() || v.unreachableNoExecute(), delete, reason);
     }
 
+    /**
+     * Pods bound to a node name that has no Node object (the agent never registered, or the Node was
+     * deleted): with no Node to mark, they are deleted once no Lease of that name has been seen renewed
+     * for the same fence-after + margin — an agent that is really there renews its Lease whether or
+     * not its Node exists, and one that cannot renew has fenced its pods by then. Kubernetes' pod GC
+     * deletes such pods after a fixed 40 s without asking whether they might still run.
+     */
+    public static boolean deletePodsOfUnknownNode(Duration sinceObservedRenewal, NodeTimings t, boolean evictPods) {
+        return evictPods && sinceObservedRenewal.compareTo(t.evictionDelay()) >= 0;
+    }
+
     static String seconds(Duration d) {
         return String.format("%.1fs", d.toMillis() / 1000.0);
     }

@@ -105,6 +105,7 @@ public class NodeLifecycleController implements Controller {
 
             @Override
             public void onDelete(Node n) {
+                // Pods still bound to it are handled as those of an unknown node, their clock starting now.
                 observed.remove(n.getMetadata().getName());
             }
         });
@@ -141,7 +142,12 @@ public class NodeLifecycleController implements Controller {
         }
     }
 
-    /** Every monitor period: look at every node; those with something to do are synced by the workers. */
+    /**
+     * Every monitor period: look at every node; those with something to do are synced by the workers.
+     * Pods bound to a node name without a Node object (never registered, or deleted) are looked at
+     * too: their clock starts when this controller first sees them so, and restarts with every
+     * renewal of a Lease of that name.
+     */
     private void monitor() {
         if (!running) {
             return;
@@ -149,6 +155,20 @@ public class NodeLifecycleController implements Controller {
         for (Node n : nodes.lister().list()) {
             if (view(n).map(v -> NodeLifecycle.decide(v, timings, evictPods).any()).orElse(false)) {
                 queue.add(ObjectKey.of(n));
+            }
+        }
+        long now = clock.nanoTime();
+        java.util.Set<String> unknown = new java.util.TreeSet<>();
+        for (Pod p : pods.lister().list()) {
+            String node = p.getSpec().getNodeName();
+            if (!node.isEmpty() && nodes.lister().get("", node).isEmpty()) {
+                unknown.add(node);
+            }
+        }
+        for (String node : unknown) {
+            Observed o = observed.computeIfAbsent(node, n -> new Observed("", now));
+            if (NodeLifecycle.deletePodsOfUnknownNode(Duration.ofNanos(now - o.atNanos), timings, evictPods)) {
+                queue.add(ObjectKey.cluster(node));
             }
         }
         clock.schedule(timings.monitorPeriod(), this::monitor);
@@ -168,6 +188,13 @@ public class NodeLifecycleController implements Controller {
     void sync(ObjectKey key) {
         Node node = nodes.lister().get(key).orElse(null);
         if (node == null) {
+            Observed o = observed.get(key.name());
+            if (o != null && NodeLifecycle.deletePodsOfUnknownNode(Duration.ofNanos(clock.nanoTime() - o.atNanos), timings, evictPods)) {
+                deletePodsAndAttachments(key.name(), "node " + key.name() + " does not exist and no Lease of that name was renewed for "
+                        + NodeLifecycle.seconds(Duration.ofNanos(clock.nanoTime() - o.atNanos)) + " (agents fence their pods after "
+                        + NodeLifecycle.seconds(timings.agentFenceAfter()) + ", plus a clock-skew margin of "
+                        + NodeLifecycle.seconds(timings.clockSkewMargin()) + ")");
+            }
             return;
         }
         NodeLifecycle.NodeView v = view(node).orElse(null);
@@ -189,12 +216,11 @@ public class NodeLifecycleController implements Controller {
             LOG.infof("node %s renews its Lease again: unreachable taints removed", name);
         }
         if (a.deletePods()) {
-            deletePodsAndAttachments(node, a.reason());
+            deletePodsAndAttachments(name, a.reason());
         }
     }
 
-    private void deletePodsAndAttachments(Node node, String reason) {
-        String name = node.getMetadata().getName();
+    private void deletePodsAndAttachments(String name, String reason) {
         List<String> deleted = new ArrayList<>();
         for (Pod p : pods.lister().byIndex(Indexers.NODE_NAME, name)) {
             if (toleratesForever(p)) {

@@ -32,6 +32,8 @@ public class PodCidrAllocator implements Controller {
     private RateLimitingQueue<ObjectKey> queue;
     private Workers<ObjectKey> workers;
     private CidrSet cidrs;
+    /** Nodes given their range at once. */
+    static final int WORKERS = 16;
     private final java.util.Queue<String> released = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @Inject
@@ -89,7 +91,10 @@ public class PodCidrAllocator implements Controller {
                 cidrs.occupy(n.getSpec().getPodCidr());
             }
         }
-        workers = Workers.start("nodeipam", queue, 1, this::sync);
+        // Several nodes at once (a node is never synced by two workers): blocks are reserved in memory under a
+        // lock before their write, so parallel writes never hand out one block twice, and thousands of new
+        // nodes get their ranges at the api-server's write rate instead of one round trip after another.
+        workers = Workers.start("nodeipam", queue, WORKERS, this::sync);
     }
 
     @Override
@@ -108,17 +113,20 @@ public class PodCidrAllocator implements Controller {
 
     private void sync(ObjectKey key) {
         Node node = nodes.lister().get(key).orElse(null);
-        for (String cidr; (cidr = released.poll()) != null; ) {
-            cidrs.release(cidr);
+        String cidr;
+        synchronized (cidrs) {
+            for (String r; (r = released.poll()) != null; ) {
+                cidrs.release(r);
+            }
+            if (node == null) {
+                return;
+            }
+            if (!node.getSpec().getPodCidr().isEmpty()) {
+                cidrs.occupy(node.getSpec().getPodCidr());
+                return;
+            }
+            cidr = cidrs.allocateNext();
         }
-        if (node == null) {
-            return;
-        }
-        if (!node.getSpec().getPodCidr().isEmpty()) {
-            cidrs.occupy(node.getSpec().getPodCidr());
-            return;
-        }
-        String cidr = cidrs.allocateNext();
         if (cidr.isEmpty()) {
             events.warning(node, "CIDRNotAvailable", "Node %s status is now: CIDRNotAvailable (no free /%d left in %s)",
                     key.name(), maskSize, clusterCidr);
@@ -128,13 +136,17 @@ public class PodCidrAllocator implements Controller {
             Node updated = client.resources(Node.class).modify("", key.name(), n -> n.getSpec().getPodCidr().isEmpty()
                     ? n.toBuilder().setSpec(n.getSpec().toBuilder().setPodCidr(cidr).clearPodCidrs().addPodCidrs(cidr)).build() : n);
             if (!updated.getSpec().getPodCidr().equals(cidr)) {
-                cidrs.release(cidr);
-                cidrs.occupy(updated.getSpec().getPodCidr());
+                synchronized (cidrs) {
+                    cidrs.release(cidr);
+                    cidrs.occupy(updated.getSpec().getPodCidr());
+                }
             } else {
                 LOG.infof("node %s: pod CIDR %s", key.name(), cidr);
             }
         } catch (RuntimeException e) {
-            cidrs.release(cidr);
+            synchronized (cidrs) {
+                cidrs.release(cidr);
+            }
             throw e;
         }
     }

@@ -233,4 +233,51 @@ class NodeControllersTest {
         return p.toBuilder().setSpec(p.getSpec().toBuilder().addVolumes(dev.ordinal.api.v1.Volume.newBuilder().setName("data")
                 .setPersistentVolumeClaim(dev.ordinal.api.v1.PersistentVolumeClaimVolumeSource.newBuilder().setClaimName(claim)))).build();
     }
+
+    @Test
+    void aNodeWhoseAgentNeverRenewedALeaseBecomesUnknownAndLosesItsPodsAfterTheFencingWindow() throws Exception {
+        api.create(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("silent")).setSpec(NodeSpec.getDefaultInstance()).build());
+        api.create(pod("web-0", "silent"));
+        NodeLifecycleController controller = new NodeLifecycleController(NodeTimings.defaults(), true);
+        controller.register(context);
+        informers.start();
+        informers.waitForCacheSync(Duration.ofSeconds(5));
+        controller.run();
+
+        step(9); // no Lease at all, ever: the grace period counts from when the controller first saw the node
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            NodeCondition c = stored("silent").getStatus().getConditionsList().stream()
+                    .filter(x -> x.getType().equals("Ready")).findFirst().orElseThrow();
+            assertThat(c.getStatus()).isEqualTo("Unknown");
+            assertThat(c.getReason()).isEqualTo("NodeStatusNeverUpdated");
+            assertThat(unreachable(stored("silent"))).isTrue();
+        });
+        step(9); // 18 s
+        controller.sync(ObjectKey.cluster("silent"));
+        assertThat(api.get(Kind.POD, "default", "web-0")).as("deleted before fence-after + margin").isPresent();
+        step(3); // 21 s
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(api.get(Kind.POD, "default", "web-0")).isEmpty());
+        controller.stop();
+    }
+
+    @Test
+    void podsBoundToANodeThatDoesNotExistGoAfterTheFencingWindowUnlessALeaseOfThatNameIsRenewed() throws Exception {
+        api.create(pod("web-0", "ghost"));
+        api.create(pod("web-1", "unregistered")); // its agent renews a Lease but has not created its Node (yet)
+        renew("unregistered");
+        NodeLifecycleController controller = new NodeLifecycleController(NodeTimings.defaults(), true);
+        controller.register(context);
+        informers.start();
+        informers.waitForCacheSync(Duration.ofSeconds(5));
+        controller.run();
+
+        step(18, "unregistered");
+        controller.sync(ObjectKey.cluster("ghost"));
+        assertThat(api.get(Kind.POD, "default", "web-0")).as("deleted before fence-after + margin").isPresent();
+        step(4, "unregistered"); // 22 s
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(api.get(Kind.POD, "default", "web-0")).isEmpty());
+        controller.sync(ObjectKey.cluster("unregistered"));
+        assertThat(api.get(Kind.POD, "default", "web-1")).as("its agent is alive").isPresent();
+        controller.stop();
+    }
 }
