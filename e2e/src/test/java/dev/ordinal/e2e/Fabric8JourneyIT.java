@@ -50,8 +50,7 @@ class Fabric8JourneyIT {
 
     @Test
     void theStatefulSetWorkflowThroughFabric8() throws Exception {
-        try (TestCluster cluster = TestCluster.builder().nodes(2).withoutDns()
-                .controllerManager("ORDINAL_CONTROLLER_MANAGER_NODE_CLUSTER_CIDR", KubectlJourneyIT.podRange()).start();
+        try (TestCluster cluster = TestCluster.builder().nodes(2).withoutDns().start();
                 KubernetesClient k8s = client(cluster)) {
             // create from the same manifest kubectl applies
             List<HasMetadata> manifest = k8s.load(new ByteArrayInputStream(KubectlJourneyIT.MANIFEST.getBytes(StandardCharsets.UTF_8)))

@@ -111,8 +111,7 @@ class KubectlJourneyIT {
 
     @Test
     void theStatefulSetWorkflowThroughKubectl() throws Exception {
-        try (TestCluster cluster = TestCluster.builder().nodes(3).withoutDns()
-                .controllerManager("ORDINAL_CONTROLLER_MANAGER_NODE_CLUSTER_CIDR", podRange()).start()) {
+        try (TestCluster cluster = TestCluster.builder().nodes(3).withoutDns().start()) {
             kubectl = cluster.kubectl("1.32");
             Path manifest = kubectl.work().resolve("web.yaml");
             Files.writeString(manifest, MANIFEST);
@@ -294,10 +293,6 @@ class KubectlJourneyIT {
      * on one machine (other tests, a developer's) would give their first pods the same address and
      * port 8080, and the second server would not bind.
      */
-    static String podRange() {
-        return "127." + java.util.concurrent.ThreadLocalRandom.current().nextInt(80, 120) + ".0.0/16";
-    }
-
     private String ok(String... args) {
         return kubectl.ok(args).out();
     }

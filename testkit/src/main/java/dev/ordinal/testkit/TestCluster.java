@@ -110,7 +110,7 @@ public final class TestCluster implements AutoCloseable {
         }
         settings = b;
         dnsPort = b.dns ? freeUdpPort() : -1;
-        podRange = "127." + java.util.concurrent.ThreadLocalRandom.current().nextInt(65, 128) + ".0.0/16";
+        podRange = PodRange.random();
         startAll(ApiServerProcess.embedded(b.apiServerEnv));
     }
 
@@ -129,7 +129,7 @@ public final class TestCluster implements AutoCloseable {
             cm.putIfAbsent("ORDINAL_CONTROLLER_MANAGER_STORAGE_SHARED_ROOT", sharedVolumesDir().toString());
             // Pod addresses from a range of this cluster's own, so that clusters of tests running side by
             // side on one machine never hand out the same loopback address.
-            cm.putIfAbsent("ORDINAL_CONTROLLER_MANAGER_NODE_CLUSTER_CIDR", podRange);
+            cm.putIfAbsent(PodRange.CLUSTER_CIDR_VARIABLE, podRange);
             controllerManager = ServiceProcess.of("controller-manager", cm).start();
             started.add(controllerManager);
 
