@@ -1,6 +1,8 @@
 package dev.ordinal.apiserver.rest;
 
 import dev.ordinal.testkit.ApiServerProcess;
+import dev.ordinal.testkit.Kubectl;
+import dev.ordinal.testkit.Kubectl.Result;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -29,8 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KubectlIT {
-    private static final Path KUBECTL_DIR = Path.of(System.getProperty("ordinal.kubectl.dir", "/usr/lib/google-cloud-sdk/bin"));
-    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
     private static final String MANIFEST = """
             apiVersion: v1
             kind: Service
@@ -82,12 +81,7 @@ class KubectlIT {
 
     private ApiServerProcess server;
     private Path work;
-
-    record Result(int exit, String out, String err) {
-        String all() {
-            return out + err;
-        }
-    }
+    private Kubectl kubectl;
 
     @BeforeAll
     void start() throws IOException {
@@ -100,24 +94,7 @@ class KubectlIT {
         }
         work = Files.createTempDirectory("ordinal-kubectl-");
         server = ApiServerProcess.embedded(Map.of()).start();
-        Files.writeString(work.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: ordinal
-                  cluster:
-                    server: http://127.0.0.1:%d
-                contexts:
-                - name: ordinal
-                  context:
-                    cluster: ordinal
-                    user: ordinal
-                    namespace: default
-                current-context: ordinal
-                users:
-                - name: ordinal
-                  user: {}
-                """.formatted(server.port()));
+        kubectl = Kubectl.of(server.port(), work, "1.32");
     }
 
     @AfterAll
@@ -128,51 +105,25 @@ class KubectlIT {
     }
 
     private static Path kubectlPath(String version) {
-        return KUBECTL_DIR.resolve("kubectl." + version);
+        return Kubectl.binary(version);
     }
 
     private ProcessBuilder command(String version, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(kubectlPath(version).toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile());
-        pb.environment().put("KUBECONFIG", work.resolve("kubeconfig").toString());
-        // A cache per version: discovery is cached for hours, and versions must not read each other's.
-        pb.environment().put("KUBECACHEDIR", work.resolve("cache-" + version).toString());
-        return pb;
+        return kubectl.version(version).command(args);
     }
 
     private Result kubectl(String... args) {
-        return run("1.32", args);
+        return kubectl.run(args);
     }
 
     private Result run(String version, String... args) {
-        try {
-            Process process = command(version, args).start();
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-            if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish");
-            }
-            return new Result(process.exitValue(), out.get(), err.get());
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot run kubectl " + String.join(" ", args), e);
-        }
+        return kubectl.version(version).run(args);
     }
 
     private Result ok(String... args) {
         Result r = kubectl(args);
         assertThat(r.exit()).as("kubectl %s failed:%n%s", String.join(" ", args), r.all()).isZero();
         return r;
-    }
-
-    private static String read(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     private Path manifest(String name, String image) throws IOException {
