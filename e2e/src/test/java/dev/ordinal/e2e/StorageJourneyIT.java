@@ -5,13 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ordinal.api.v1.PersistentVolumeClaim;
 import dev.ordinal.api.v1.Pod;
-import dev.ordinal.api.v1.VolumeAttachment;
 import dev.ordinal.client.OrdinalClient;
-import dev.ordinal.client.Watch;
-import dev.ordinal.client.WatchEvent;
-import dev.ordinal.client.WatchListener;
-import dev.ordinal.client.WatchOptions;
 import dev.ordinal.client.api.ApiException;
+import dev.ordinal.testkit.AttachmentWatch;
 import dev.ordinal.testkit.Kubectl;
 import dev.ordinal.testkit.ProcessRecords;
 import dev.ordinal.testkit.TestCluster;
@@ -24,9 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,14 +34,13 @@ import org.junit.jupiter.api.Test;
 class StorageJourneyIT {
     private static final String NS = "default";
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Map<String, VolumeAttachment> attachments = new ConcurrentHashMap<>();
-    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final List<String> violations = new java.util.ArrayList<>();
 
     @Test
     void aReplicasDataFollowsItsIdentityThroughEveryKindOfRestart() throws Exception {
         try (TestCluster cluster = TestCluster.builder().nodes(2).withoutDns().start()) {
             OrdinalClient client = OrdinalClient.connect(cluster.target());
-            Watch watch = watchAttachments(client);
+            AttachmentWatch watch = AttachmentWatch.start(client);
             try {
                 Kubectl kubectl = cluster.kubectl("1.32");
                 assertThat(kubectl.ok("apply", "-f", example("web.yaml").toString()).out())
@@ -85,11 +77,12 @@ class StorageJourneyIT {
                 assertThat(get(adopted, "greeting")).contains("hello from the first web-1");
 
                 // 4. Every service restarts (the api-server on the same database, on a new port).
+                violations.addAll(watch.violations());
                 watch.close();
                 client.close();
                 cluster.restartAll();
                 client = OrdinalClient.connect(cluster.target());
-                watch = watchAttachments(client);
+                watch = AttachmentWatch.start(client);
                 kubectl = cluster.kubectl("1.32");
                 OrdinalClient after = client;
                 assertThat(get(readyPod(client, "web-1"), "greeting")).contains("hello from the first web-1");
@@ -105,6 +98,7 @@ class StorageJourneyIT {
                 assertThat(get(back, "greeting")).contains("hello from the first web-1");
                 assertThat(claim(client, "data-web-1").getMetadata().getUid()).isEqualTo(claimUid);
             } finally {
+                violations.addAll(watch.violations());
                 watch.close();
                 client.close();
             }
@@ -198,39 +192,6 @@ class StorageJourneyIT {
             }
             throw e;
         }
-    }
-
-    /** Every change of every VolumeAttachment; after each, no volume may be attached to two nodes. */
-    private Watch watchAttachments(OrdinalClient client) {
-        attachments.clear();
-        return client.resources(VolumeAttachment.class).watch(WatchOptions.all(), new WatchListener<>() {
-            @Override
-            public void onEvent(WatchEvent<VolumeAttachment> e) {
-                if (e.object() == null) {
-                    return;
-                }
-                VolumeAttachment va = e.object();
-                if (e.type() == WatchEvent.Type.DELETED) {
-                    attachments.remove(va.getMetadata().getName());
-                } else if (e.type() == WatchEvent.Type.ADDED || e.type() == WatchEvent.Type.MODIFIED) {
-                    attachments.put(va.getMetadata().getName(), va);
-                }
-                Map<String, List<String>> nodesByVolume = new java.util.HashMap<>();
-                for (VolumeAttachment a : attachments.values()) {
-                    nodesByVolume.computeIfAbsent(a.getSpec().getSource().getPersistentVolumeName(), v -> new java.util.ArrayList<>())
-                            .add(a.getSpec().getNodeName());
-                }
-                nodesByVolume.forEach((volume, nodes) -> {
-                    if (nodes.size() > 1) {
-                        violations.add("at resourceVersion " + e.resourceVersion() + " " + volume + " is attached to " + nodes);
-                    }
-                });
-            }
-
-            @Override
-            public void onClose(ApiException error) {
-            }
-        });
     }
 
     private static Path example(String file) {

@@ -26,12 +26,9 @@ import dev.ordinal.api.v1.StatefulSetSpec;
 import dev.ordinal.api.v1.VolumeAttachment;
 import dev.ordinal.api.v1.VolumeMount;
 import dev.ordinal.client.OrdinalClient;
-import dev.ordinal.client.Watch;
-import dev.ordinal.client.WatchEvent;
-import dev.ordinal.client.WatchListener;
-import dev.ordinal.client.WatchOptions;
 import dev.ordinal.client.api.ApiException;
 import dev.ordinal.testkit.ApiServerProcess;
+import dev.ordinal.testkit.AttachmentWatch;
 import dev.ordinal.testkit.BoundVolumes;
 import dev.ordinal.testkit.ServiceProcess;
 import dev.ordinal.testkit.ProcessRecords;
@@ -46,8 +43,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,17 +91,14 @@ class PersistentVolumeIT {
     ServiceProcess controllerManager;
     ServiceProcess scheduler;
     final Map<String, ServiceProcess> agents = new HashMap<>();
-    Watch watch;
-    final Map<String, VolumeAttachment> attachments = new ConcurrentHashMap<>();
-    final List<String> attachedNodes = new CopyOnWriteArrayList<>();
-    final List<String> violations = new CopyOnWriteArrayList<>();
+    AttachmentWatch attachments;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @BeforeEach
     void startCluster() throws Exception {
         api = ApiServerProcess.embedded(Map.of()).start();
         client = OrdinalClient.connect(api.target());
-        watchAttachments();
+        attachments = AttachmentWatch.start(client);
         // Pod addresses from a range of our own, so parallel test runs on this machine never share one.
         int block = ThreadLocalRandom.current().nextInt(16);
         controllerManager = ServiceProcess.of("controller-manager", Map.of(
@@ -124,38 +116,6 @@ class PersistentVolumeIT {
                 "ORDINAL_NODE_AGENT_NODE_NAME", node,
                 "ORDINAL_NODE_AGENT_STATE_DIR", tmp.resolve(node).toString(),
                 "ORDINAL_NODE_AGENT_PROCESS_EVENTS_FILE", tmp.resolve("process-events.log").toString()));
-    }
-
-    /** Every change of every VolumeAttachment, in order; after each, the volume must be attached to at most one node. */
-    void watchAttachments() {
-        watch = client.resources(VolumeAttachment.class).watch(WatchOptions.all(), new WatchListener<>() {
-            @Override
-            public void onEvent(WatchEvent<VolumeAttachment> e) {
-                if (e.object() == null) {
-                    return;
-                }
-                VolumeAttachment va = e.object();
-                if (e.type() == WatchEvent.Type.DELETED) {
-                    attachments.remove(va.getMetadata().getName());
-                } else if (e.type() == WatchEvent.Type.ADDED || e.type() == WatchEvent.Type.MODIFIED) {
-                    attachments.put(va.getMetadata().getName(), va);
-                    String node = va.getSpec().getNodeName();
-                    if (attachedNodes.isEmpty() || !attachedNodes.get(attachedNodes.size() - 1).equals(node)) {
-                        attachedNodes.add(node);
-                    }
-                }
-                List<String> nodes = attachments.values().stream()
-                        .filter(a -> a.getSpec().getSource().getPersistentVolumeName().equals(PV))
-                        .map(a -> a.getSpec().getNodeName()).toList();
-                if (nodes.size() > 1) {
-                    violations.add("at resourceVersion " + e.resourceVersion() + " " + PV + " is attached to " + nodes);
-                }
-            }
-
-            @Override
-            public void onClose(ApiException error) {
-            }
-        });
     }
 
     @AfterEach
@@ -182,8 +142,8 @@ class PersistentVolumeIT {
             if (controllerManager != null) {
                 controllerManager.stop();
             }
-            if (watch != null) {
-                watch.close();
+            if (attachments != null) {
+                attachments.close();
             }
             if (client != null) {
                 client.close();
@@ -192,7 +152,7 @@ class PersistentVolumeIT {
                 api.close();
             }
         }
-        assertThat(violations).isEmpty();
+        assertThat(attachments.violations()).isEmpty();
         assertThat(ProcessRecords.overlaps(tmp.resolve("process-events.log"))).isEmpty();
     }
 
@@ -284,7 +244,7 @@ class PersistentVolumeIT {
         assertThat(call(moved, "GET", "greeting", null).body()).isEqualTo("hello");
         assertThat(call(moved, "PUT", "moved", "yes").statusCode()).isEqualTo(201);
         await().atMost(Duration.ofSeconds(10)).until(() -> volumesInUse(cordoned).isEmpty() && volumesInUse(secondNode).equals(List.of(PV)));
-        assertThat(attachments.values()).extracting(va -> va.getSpec().getNodeName()).containsExactly(secondNode);
+        assertThat(attachments.current()).extracting(va -> va.getSpec().getNodeName()).containsExactly(secondNode);
 
         // 4. The agent under it restarts: the process is re-adopted, the volume stays in use and attached.
         String containerId = moved.getStatus().getContainerStatuses(0).getContainerId();
@@ -296,7 +256,7 @@ class PersistentVolumeIT {
         assertThat(adopted.getStatus().getContainerStatuses(0).getContainerId()).isEqualTo(containerId);
         assertThat(call(adopted, "GET", "moved", null).body()).isEqualTo("yes");
         assertThat(volumesInUse(secondNode)).containsExactly(PV);
-        assertThat(attachments.values()).extracting(va -> va.getSpec().getNodeName()).containsExactly(secondNode);
-        assertThat(attachedNodes).last().isEqualTo(secondNode);
+        assertThat(attachments.current()).extracting(va -> va.getSpec().getNodeName()).containsExactly(secondNode);
+        assertThat(attachments.nodesOf(PV)).last().isEqualTo(secondNode);
     }
 }
