@@ -50,7 +50,7 @@ public final class StatefulSetBench {
         String ns = "bench-sts-" + policy.toLowerCase(Locale.ROOT) + "-" + System.currentTimeMillis();
         try (OrdinalClient client = OrdinalClient.connect(target);
              SharedInformerFactory informers = new SharedInformerFactory(client);
-             NodeStandIn node = NodeStandIn.start(client, "bench-node", 8).autoReady(true)) {
+             NodeStandIn node = NodeStandIn.start(client, "bench-node", 32).autoReady(true)) {
             StatefulSetController controller = new StatefulSetController(StatefulSetControllerConfig.defaults());
             controller.register(new ControllerContext(client, informers, name -> new ApiEventRecorder(client, name), Clock.system()));
             informers.start();

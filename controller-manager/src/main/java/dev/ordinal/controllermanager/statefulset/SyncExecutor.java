@@ -74,6 +74,7 @@ public final class SyncExecutor {
         String key = ObjectKey.of(set).toString();
         RuntimeException failure = null;
         boolean ownershipConfirmed = false;
+        List<Action> bookkeeping = new ArrayList<>();
         for (Stage stage : plan.stages()) {
             try {
                 if (!ownershipConfirmed && adopts(stage)) {
@@ -81,16 +82,21 @@ public final class SyncExecutor {
                     ownershipConfirmed = true;
                 }
                 if (stage.slowStart()) {
-                    runSlowStart(set, key, stage);
+                    runSlowStart(set, key, stage, bookkeeping);
                 } else {
                     for (List<Action> unit : stage.units()) {
-                        join(runUnit(set, key, unit));
+                        join(runUnit(set, key, unit, bookkeeping));
                     }
                 }
             } catch (RuntimeException e) {
                 failure = e;
                 break;
             }
+        }
+        // Sent only now: a write sent beside the next pod's create would take the version lock first and
+        // make the create wait for its commit — a whole commit added to every OrderedReady step.
+        for (Action a : bookkeeping) {
+            perform(set, key, a);
         }
         if (plan.writeStatus()) {
             try {
@@ -135,7 +141,7 @@ public final class SyncExecutor {
         }
     }
 
-    private void runSlowStart(StatefulSet set, String key, Stage stage) {
+    private void runSlowStart(StatefulSet set, String key, Stage stage, List<Action> bookkeeping) {
         List<List<Action>> units = stage.units();
         int next = 0;
         int batch = 1;
@@ -143,7 +149,7 @@ public final class SyncExecutor {
             int end = Math.min(units.size(), next + batch);
             List<CompletableFuture<Void>> running = new ArrayList<>();
             for (int i = next; i < end; i++) {
-                running.add(runUnit(set, key, units.get(i)));
+                running.add(runUnit(set, key, units.get(i), bookkeeping));
             }
             RuntimeException first = null;
             for (CompletableFuture<Void> f : running) {
@@ -161,12 +167,14 @@ public final class SyncExecutor {
         }
     }
 
-    private CompletableFuture<Void> runUnit(StatefulSet set, String key, List<Action> unit) {
+    private CompletableFuture<Void> runUnit(StatefulSet set, String key, List<Action> unit, List<Action> bookkeeping) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (Action a : unit) {
             if (a instanceof UpdatePod u && u.quiet()) {
-                // Bookkeeping (the ever-Ready mark) stays off the critical path: nothing waits for it.
-                perform(set, key, a);
+                // Bookkeeping (the ever-Ready mark) stays off the critical path: sent after the stages, nothing waits for it.
+                synchronized (bookkeeping) {
+                    bookkeeping.add(a);
+                }
                 continue;
             }
             chain = chain.thenCompose(ignored -> perform(set, key, a));
