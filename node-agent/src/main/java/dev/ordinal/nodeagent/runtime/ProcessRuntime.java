@@ -81,10 +81,42 @@ public final class ProcessRuntime implements PodRuntime {
         }
     }
 
-    /** Whether private namespaces can be used: running as root with {@code unshare} on the PATH. */
+    /**
+     * Whether private namespaces can be used: util-linux {@code unshare} and {@code nsenter} on the
+     * PATH, and either root or unprivileged user namespaces (an ordinary user then gets a private
+     * root, see {@link #argv}).
+     */
     public static boolean namespacesAvailable() {
-        return "root".equals(System.getProperty("user.name")) && onPath("unshare") && onPath("nsenter");
+        if (!onPath("unshare") || !onPath("nsenter")) {
+            return false;
+        }
+        return ROOT || USER_NAMESPACES.get();
     }
+
+    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+
+    /** Whether this user may create a user namespace with a mount namespace (tried once). */
+    private static final java.util.function.Supplier<Boolean> USER_NAMESPACES = new java.util.function.Supplier<>() {
+        private volatile Boolean answer;
+
+        @Override
+        public Boolean get() {
+            if (answer == null) {
+                try {
+                    Process p = new ProcessBuilder("unshare", "--user", "--map-root-user", "--mount", "true")
+                            .redirectErrorStream(true).start();
+                    p.getInputStream().readAllBytes();
+                    answer = p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+                } catch (IOException e) {
+                    answer = false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    answer = false;
+                }
+            }
+            return answer;
+        }
+    };
 
     private static boolean onPath(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
@@ -124,7 +156,7 @@ public final class ProcessRuntime implements PodRuntime {
             Map<String, String> env = new HashMap<>(l.env());
             env.putIfAbsent("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
             JsonObject spec = new JsonObject()
-                    .put("argv", new JsonArray(argv(l)))
+                    .put("argv", new JsonArray(argv(l, dir)))
                     .put("env", new JsonObject(new HashMap<>(env)))
                     .put("cwd", l.workingDir())
                     .put("log", pending.file(".log").toString())
@@ -156,9 +188,12 @@ public final class ProcessRuntime implements PodRuntime {
         }
     }
 
-    private List<String> argv(ContainerLaunch l) {
+    private List<String> argv(ContainerLaunch l, Path dir) throws IOException {
         if (!namespaces) {
             return l.argv();
+        }
+        if (!ROOT) {
+            return userNamespaceArgv(l, dir);
         }
         StringBuilder script = new StringBuilder("set -e\n");
         script.append("hostname ").append(quote(l.hostname())).append('\n');
@@ -172,6 +207,37 @@ public final class ProcessRuntime implements PodRuntime {
         script.append("exec \"$@\"\n");
         List<String> argv = new ArrayList<>(List.of("unshare", "--mount", "--uts", "--propagation", "private", "--",
                 "/bin/sh", "-c", script.toString(), "ordinal-setup"));
+        argv.addAll(l.argv());
+        return argv;
+    }
+
+    /**
+     * As an ordinary user the host's directories cannot take new mount points (a mountPath such as
+     * {@code /data}), so the container gets a private root instead: in a user namespace (its root is
+     * this user) with private mount and UTS namespaces, a tmpfs at {@code <container dir>/root} takes
+     * every top-level directory of the host (recursive bind mounts, symlinks as they are) and the
+     * volumes at their mountPaths, and the command runs chrooted there, in the directory it was given.
+     * A mountPath inside one of the host's own directories must already exist there.
+     */
+    private static List<String> userNamespaceArgv(ContainerLaunch l, Path dir) throws IOException {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        StringBuilder script = new StringBuilder("set -e\n");
+        script.append("hostname ").append(quote(l.hostname())).append('\n');
+        script.append("R=").append(quote(root.toString())).append('\n');
+        script.append("mount -t tmpfs -o mode=755 ordinal-root \"$R\"\n");
+        script.append("for d in /*; do n=\"${d#/}\"; if [ -L \"$d\" ]; then ln -s \"$(readlink \"$d\")\" \"$R/$n\"; ")
+                .append("elif [ -d \"$d\" ]; then mkdir \"$R/$n\"; mount --rbind \"$d\" \"$R/$n\"; fi; done\n");
+        for (ContainerLaunch.Mount m : l.mounts()) {
+            script.append("mkdir -p \"$R\"").append(quote(m.target())).append('\n');
+            script.append("mount --bind ").append(quote(m.source().toString())).append(" \"$R\"").append(quote(m.target())).append('\n');
+            if (m.readOnly()) {
+                script.append("mount -o remount,bind,ro \"$R\"").append(quote(m.target())).append('\n');
+            }
+        }
+        script.append("wd=\"$PWD\"\n");
+        script.append("exec chroot \"$R\" /bin/sh -c 'cd \"$0\" 2>/dev/null || cd /; exec \"$@\"' \"$wd\" \"$@\"\n");
+        List<String> argv = new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--mount", "--uts",
+                "--propagation", "private", "--", "/bin/sh", "-c", script.toString(), "ordinal-setup"));
         argv.addAll(l.argv());
         return argv;
     }
@@ -282,7 +348,8 @@ public final class ProcessRuntime implements PodRuntime {
             if (pid.isEmpty()) {
                 return ProbeResult.failed("container process not started yet");
             }
-            prefix = List.of("nsenter", "-t", String.valueOf(pid.get()), "-m", "-u", "--");
+            prefix = ROOT ? List.of("nsenter", "-t", String.valueOf(pid.get()), "-m", "-u", "--")
+                    : List.of("nsenter", "-t", String.valueOf(pid.get()), "-U", "-m", "-u", "-r", "-w", "--preserve-credentials", "--");
         }
         return prober.run(probe, podIp, env, Map.of(), prefix);
     }
