@@ -172,9 +172,8 @@ public final class SyncExecutor {
         for (Action a : unit) {
             if (a instanceof UpdatePod u && u.quiet()) {
                 // Bookkeeping (the ever-Ready mark) stays off the critical path: sent after the stages, nothing waits for it.
-                synchronized (bookkeeping) {
-                    bookkeeping.add(a);
-                }
+                // Collected here, on the executing thread, before any write of the unit is sent.
+                bookkeeping.add(a);
                 continue;
             }
             chain = chain.thenCompose(ignored -> perform(set, key, a));
