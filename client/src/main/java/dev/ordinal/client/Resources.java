@@ -109,6 +109,23 @@ public final class Resources<T extends Message> {
         return OrdinalClient.retryOnConflict(() -> update(mutation.apply(get(namespace, name))));
     }
 
+    /**
+     * As {@link #modify}, but the first attempt starts from {@code cached} (an informer's copy, with its
+     * resourceVersion) instead of a read: one round trip when the cache is current, as controllers update
+     * from their listers; a conflict reads the object and starts over as {@link #modify} does.
+     */
+    public T modify(T cached, UnaryOperator<T> mutation) {
+        try {
+            return update(mutation.apply(cached));
+        } catch (ApiException e) {
+            if (!OrdinalClient.isConflict(e)) {
+                throw e;
+            }
+        }
+        var meta = ApiObjects.meta(kind.wrap(cached));
+        return modify(meta.getNamespace(), meta.getName(), mutation);
+    }
+
     /** As {@link #modify}, writing through update-status. */
     public T modifyStatus(String namespace, String name, UnaryOperator<T> mutation) {
         return OrdinalClient.retryOnConflict(() -> updateStatus(mutation.apply(get(namespace, name))));

@@ -84,6 +84,22 @@ class OrdinalClientTest {
     }
 
     @Test
+    void modifyFromACachedCopyWritesOnceWhenCurrentAndReReadsAfterAConflict() {
+        Pod cached = pods.create(pod("default", "web-1"));
+        Pod first = pods.modify(cached, p -> p.toBuilder().setMetadata(p.getMetadata().toBuilder().putLabels("a", "1")).build());
+        assertThat(first.getMetadata().getLabelsMap()).containsEntry("a", "1");
+
+        // The cache still holds the first copy: its update conflicts, so the object is read and the change made again.
+        AtomicInteger attempts = new AtomicInteger();
+        Pod second = pods.modify(cached, p -> {
+            attempts.incrementAndGet();
+            return p.toBuilder().setMetadata(p.getMetadata().toBuilder().putLabels("b", "2")).build();
+        });
+        assertThat(attempts).hasValue(2);
+        assertThat(second.getMetadata().getLabelsMap()).containsEntry("a", "1").containsEntry("b", "2");
+    }
+
+    @Test
     void statusIsWrittenOnlyThroughUpdateStatus() {
         Pod created = pods.create(pod("default", "web-0"));
         Pod viaUpdate = pods.update(Pods.withPhase(created, "Running"));

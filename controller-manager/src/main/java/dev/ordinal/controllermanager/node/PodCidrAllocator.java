@@ -33,7 +33,7 @@ public class PodCidrAllocator implements Controller {
     private Workers<ObjectKey> workers;
     private CidrSet cidrs;
     /** Nodes given their range at once. */
-    static final int WORKERS = 16;
+    static final int WORKERS = 32;
     private final java.util.Queue<String> released = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @Inject
@@ -133,7 +133,7 @@ public class PodCidrAllocator implements Controller {
             return;
         }
         try {
-            Node updated = client.resources(Node.class).modify("", key.name(), n -> n.getSpec().getPodCidr().isEmpty()
+            Node updated = client.resources(Node.class).modify(node, n -> n.getSpec().getPodCidr().isEmpty()
                     ? n.toBuilder().setSpec(n.getSpec().toBuilder().setPodCidr(cidr).clearPodCidrs().addPodCidrs(cidr)).build() : n);
             if (!updated.getSpec().getPodCidr().equals(cidr)) {
                 synchronized (cidrs) {
