@@ -17,6 +17,8 @@ public final class LocalNode {
     volatile boolean renewing;
     volatile String lastRenewError;
     volatile boolean registered;
+    /** Whether the renewal loop runs (it starts at the first registration and never stops). */
+    volatile boolean renewLoopStarted;
     /** Held for every write of the node's status, so an older picture of its volumes never lands after a newer one. */
     final Object statusLock = new Object();
     /** Whether the volumes the previous agent reported in use have been taken over (at the first registration). */

@@ -85,6 +85,13 @@ public final class NodeAgent implements AutoCloseable {
     private volatile boolean stopped;
     private Thread starter;
     private final java.util.concurrent.ExecutorService registrations;
+    /** Most Node creates outstanding at once (see {@link #register}). */
+    static final int REGISTRATIONS_IN_FLIGHT = 64;
+    /** Nodes waiting to register, and the creates outstanding; both guarded by the queue. */
+    private final java.util.ArrayDeque<LocalNode> pendingRegistrations = new java.util.ArrayDeque<>();
+    private int registrationsInFlight;
+    private final java.util.concurrent.atomic.AtomicInteger registeredCount = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long startedNanos;
 
     public NodeAgent(AgentSettings settings, Clock clock) {
         this(settings, clock, null);
@@ -239,15 +246,16 @@ public final class NodeAgent implements AutoCloseable {
         if (attachmentInformer != null) {
             watchStorage(nodes.values().iterator().next());
         }
+        startedNanos = clock.nanoTime();
         int i = 0;
-        long spread = settings.leaseRenewInterval().toNanos() / Math.max(1, nodes.size());
+        long spread = settings.nodeStatusReportInterval().toNanos() / Math.max(1, nodes.size());
         for (LocalNode n : nodes.values()) {
+            // The Lease is created, and then renewed, once the Node is registered (see registered).
             register(n);
-            Duration first = Duration.ofNanos(spread * i++);
-            clock.schedule(first, () -> renewLoop(n));
+            // Status heartbeats spread over their interval: a thousand nodes never write at one instant.
+            clock.schedule(settings.nodeStatusReportInterval().plus(Duration.ofNanos(spread * i++)), () -> statusLoop(n));
         }
         clock.schedule(FENCE_CHECK, this::fenceLoop);
-        clock.schedule(settings.nodeStatusReportInterval(), this::statusLoop);
         nodeInformer.start();
         podInformer.start();
         List<SharedIndexInformer<?>> needed = new java.util.ArrayList<>(List.of(podInformer));
@@ -315,48 +323,107 @@ public final class NodeAgent implements AutoCloseable {
     // ------------------------------------------------------------------ registration and status
 
     /**
-     * Registers a node (create, or adopt the existing Node: our labels, fresh status). Blocking calls
-     * on a small pool, so a thousand simulated nodes register a few dozen at a time instead of
-     * flooding the api-server; a failure retries after 2 s with jitter.
+     * Registers a node: a create, or — when the Node exists already — adopting it (our labels, fresh
+     * status) on the blocking registration pool. Creates are pipelined, at most
+     * {@link #REGISTRATIONS_IN_FLIGHT} outstanding, so five thousand simulated nodes register in a few
+     * large group commits instead of one round trip after another, without crowding out the Lease
+     * renewals; a failure retries after 2 s with jitter.
      */
     private void register(LocalNode n) {
         if (stopped) {
             return;
         }
-        registrations.execute(() -> {
-            if (stopped) {
-                return;
-            }
-            try {
-                registerNow(n);
-                if (!n.registered && nodes.size() == 1) {
-                    LOG.infof("node %s registered (%s cpu, %s memory, %d pods%s)", n.name(), settings.cpu(), settings.memory(),
-                            settings.maxPods(), settings.zone().map(z -> ", zone " + z).orElse(""));
-                }
-                n.registered = true;
-            } catch (ApiException e) {
-                if (!stopped) {
-                    if (nodes.size() == 1) {
-                        LOG.warnf("node %s: registration failed, retrying in 2s: %s", n.name(), e.getMessage());
-                    }
-                    clock.schedule(Duration.ofMillis(2000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000)),
-                            () -> register(n));
-                }
-            }
-        });
+        synchronized (pendingRegistrations) {
+            pendingRegistrations.add(n);
+        }
+        pumpRegistrations();
     }
 
-    private void registerNow(LocalNode n) {
+    private void pumpRegistrations() {
+        while (!stopped) {
+            LocalNode n;
+            synchronized (pendingRegistrations) {
+                if (registrationsInFlight >= REGISTRATIONS_IN_FLIGHT) {
+                    return;
+                }
+                n = pendingRegistrations.poll();
+                if (n == null) {
+                    return;
+                }
+                registrationsInFlight++;
+            }
+            // Completions run on the registration pool: never on this thread, so pumping never recurses.
+            client.resources(Node.class).createAsync(NodeRegistration.node(n.name(), settings, clock.now()))
+                    .whenCompleteAsync((created, e) -> {
+                        if (e == null) {
+                            registered(n);
+                            registrationDone();
+                            return;
+                        }
+                        ApiException a = ApiException.fromGrpc(unwrap(e));
+                        if (a.code() != Status.Code.ALREADY_EXISTS) {
+                            registrationFailed(n, a);
+                            registrationDone();
+                            return;
+                        }
+                        try {
+                            if (!stopped) {
+                                adopt(n);
+                                registered(n);
+                            }
+                        } catch (ApiException failure) {
+                            registrationFailed(n, failure);
+                        } finally {
+                            registrationDone();
+                        }
+                    }, registrations);
+        }
+    }
+
+    private void registrationDone() {
+        synchronized (pendingRegistrations) {
+            registrationsInFlight--;
+        }
+        pumpRegistrations();
+    }
+
+    private void registered(LocalNode n) {
+        if (n.registered) {
+            return;
+        }
+        n.registered = true;
+        if (!n.renewLoopStarted) {
+            // As the kubelet does: the Lease follows the Node. Renewals of many nodes are spread over the
+            // interval by their registration times, and a Lease create never queues ahead of a registration.
+            n.renewLoopStarted = true;
+            renewLoop(n);
+        }
+        if (nodes.size() == 1) {
+            LOG.infof("node %s registered (%s cpu, %s memory, %d pods%s)", n.name(), settings.cpu(), settings.memory(),
+                    settings.maxPods(), settings.zone().map(z -> ", zone " + z).orElse(""));
+            return;
+        }
+        int done = registeredCount.incrementAndGet();
+        if (done == nodes.size() || (done < nodes.size() && done % 1000 == 0)) {
+            LOG.infof("%d of %d nodes registered (%s cpu, %s memory, %d pods each), %.1f s after start", done, nodes.size(),
+                    settings.cpu(), settings.memory(), settings.maxPods(), (clock.nanoTime() - startedNanos) / 1e9);
+        }
+    }
+
+    private void registrationFailed(LocalNode n, ApiException e) {
+        if (stopped) {
+            return;
+        }
+        if (nodes.size() == 1) {
+            LOG.warnf("node %s: registration failed, retrying in 2s: %s", n.name(), e.getMessage());
+        }
+        clock.schedule(Duration.ofMillis(2000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000)), () -> register(n));
+    }
+
+    /** Takes over a Node that exists already (an agent restart): our labels and annotations, a fresh status. Blocking. */
+    private void adopt(LocalNode n) {
         Resources<Node> api = client.resources(Node.class);
         Node desired = NodeRegistration.node(n.name(), settings, clock.now());
-        try {
-            api.create(desired);
-            return;
-        } catch (ApiException e) {
-            if (e.code() != Status.Code.ALREADY_EXISTS) {
-                throw e;
-            }
-        }
         Node existing = api.get("", n.name());
         Map<String, String> labels = new java.util.TreeMap<>(existing.getMetadata().getLabelsMap());
         labels.putAll(desired.getMetadata().getLabelsMap());
@@ -377,18 +444,14 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    private void statusLoop() {
+    private void statusLoop(LocalNode n) {
         if (stopped) {
             return;
         }
-        Resources<Node> api = client.resources(Node.class);
-        for (LocalNode n : nodes.values()) {
-            if (!n.registered) {
-                continue;
-            }
+        if (n.registered) {
             nodeInformer.lister().get("", n.name()).ifPresent(current -> writeStatus(n, current));
         }
-        clock.schedule(settings.nodeStatusReportInterval(), this::statusLoop);
+        clock.schedule(settings.nodeStatusReportInterval(), () -> statusLoop(n));
     }
 
     /**
@@ -582,23 +645,27 @@ public final class NodeAgent implements AutoCloseable {
         long sentNanos = clock.nanoTime();
         Instant sentAt = clock.now();
         Resources<Lease> leases = renewClient.resources(Lease.class);
-        CompletableFuture<Lease> base = n.lease != null ? CompletableFuture.completedFuture(n.lease)
-                : leases.getAsync(LEASE_NAMESPACE, n.name()).exceptionallyCompose(e -> {
-                    ApiException a = ApiException.fromGrpc(unwrap(e));
-                    if (a.code() != Status.Code.NOT_FOUND) {
-                        return CompletableFuture.failedFuture(a);
-                    }
-                    return leases.createAsync(Lease.newBuilder()
+        CompletableFuture<Lease> renewal;
+        if (n.lease != null) {
+            renewal = leases.updateAsync(renewed(n, n.lease, sentAt));
+        } else {
+            // The first renewal creates the Lease, already renewed: one write for a new node. One that
+            // exists (an agent restart, or a create whose answer was lost) is read and renewed.
+            renewal = leases.createAsync(Lease.newBuilder()
                             .setMetadata(ObjectMeta.newBuilder().setNamespace(LEASE_NAMESPACE).setName(n.name()))
                             .setSpec(LeaseSpec.newBuilder().setHolderIdentity(n.name())
                                     .setLeaseDurationSeconds(settings.leaseDurationSeconds())
                                     .setAcquireTime(Times.timestamp(sentAt)).setRenewTime(Times.timestamp(sentAt)))
-                            .build());
-                });
-        base.thenCompose(l -> leases.updateAsync(l.toBuilder().setSpec(l.getSpec().toBuilder()
-                        .setHolderIdentity(n.name())
-                        .setLeaseDurationSeconds(settings.leaseDurationSeconds())
-                        .setRenewTime(Times.timestamp(sentAt))).build()))
+                            .build())
+                    .exceptionallyCompose(e -> {
+                        ApiException a = ApiException.fromGrpc(unwrap(e));
+                        if (a.code() != Status.Code.ALREADY_EXISTS) {
+                            return CompletableFuture.failedFuture(a);
+                        }
+                        return leases.getAsync(LEASE_NAMESPACE, n.name()).thenCompose(l -> leases.updateAsync(renewed(n, l, sentAt)));
+                    });
+        }
+        renewal
                 .whenComplete((lease, e) -> {
                     n.renewing = false;
                     if (e == null) {
@@ -626,6 +693,11 @@ public final class NodeAgent implements AutoCloseable {
                         n.lastRenewError = a.getMessage();
                     }
                 });
+    }
+
+    private Lease renewed(LocalNode n, Lease l, Instant sentAt) {
+        return l.toBuilder().setSpec(l.getSpec().toBuilder().setHolderIdentity(n.name())
+                .setLeaseDurationSeconds(settings.leaseDurationSeconds()).setRenewTime(Times.timestamp(sentAt))).build();
     }
 
     /**

@@ -381,8 +381,13 @@ final class PodWorkers {
                 return Math.min(wake, c.backoffUntilNanos);
             }
             startContainer(st, c, now);
+            if (c.current != null && !runtime.real()) {
+                // Nothing to wait for: a simulated container is looked at again at once, so a pod without a
+                // start delay reports Running (and Ready) in its first status write instead of two writes.
+                return Math.min(wake, syncContainer(key, st, c, now, mayRun));
+            }
             if (c.current != null) {
-                wake = Math.min(wake, runtime.real() ? now + Duration.ofMillis(50).toNanos() : now);
+                wake = Math.min(wake, now + Duration.ofMillis(50).toNanos());
             } else if (!c.terminal) {
                 wake = Math.min(wake, c.backoffUntilNanos);
             }
