@@ -59,9 +59,14 @@ start_api_server() {
     sleep 0.5
   done
   curl -fs "http://127.0.0.1:$api_port/q/health/ready" >/dev/null || { echo "api-server not ready" >&2; exit 1; }
-  # The server answering must be ours (another process may hold the port on a shared machine).
-  grep -q "Listening on: http://127.0.0.1:$api_port" "$out/api-server.log" \
-    || { echo "the api-server on port $api_port is not the one this script started" >&2; exit 1; }
+  # The server answering must be ours (another process may hold the port on a shared machine). Quarkus
+  # logs "Listening on" just after the HTTP server starts answering, so give the line a moment.
+  for _ in $(seq 1 20); do
+    grep -q "Listening on: http://127.0.0.1:$api_port" "$out/api-server.log" && return 0
+    kill -0 "$api_pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  echo "the api-server on port $api_port is not the one this script started" >&2; exit 1
 }
 
 stop_api_server() {

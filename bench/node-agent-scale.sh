@@ -18,6 +18,7 @@ agents=${BENCH_AGENTS:-1}
 renew=${BENCH_LEASE_RENEW:-2s}
 fence=${BENCH_FENCE_AFTER:-15s}
 workers=${BENCH_WORKERS:-64}
+warmup=${BENCH_WARMUP:-2000}
 
 echo "building (skip with BENCH_NO_BUILD=1) ..." >&2
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
@@ -40,7 +41,7 @@ done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 java -Xmx2g -cp "bench/target/classes:bench/target/lib/*" dev.ordinal.bench.SimulatedScaleBench \
   --target "127.0.0.1:$api_port" --jar node-agent/target/quarkus-app/quarkus-run.jar --nodes "$nodes" \
-  --agents "$agents" --pods "$pods" --lease-renew-interval "$renew" --fence-after "$fence" --workers "$workers" --out "$out" \
+  --agents "$agents" --pods "$pods" --lease-renew-interval "$renew" --fence-after "$fence" --workers "$workers" --warmup "$warmup" --out "$out" \
   | tee "$out/result.txt" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $(cat "$out/result.txt" | tr '\n' ' ')"; }
@@ -48,7 +49,8 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $(cat "$out/result.txt" | tr '\
 cat <<MD
 ### Simulated nodes at scale — $(machine_line)
 Database: $db_label. Command: \`bench/node-agent-scale.sh\` ($nodes nodes in $agents agent process(es), $pods pods,
-Lease renewed every $renew, fence-after $fence, $workers pod workers per agent). Load average (1/5/15 min) before: $load_before,
+Lease renewed every $renew, fence-after $fence, $workers pod workers per agent; the control plane warmed up first with $warmup
+throw-away Nodes, Leases and pods, $(field warmup_s) s). Load average (1/5/15 min) before: $load_before,
 after: $load_after. Raw output: \`${out#$root/}\`.
 
 | figure | Ordinal | reference | target |
