@@ -250,7 +250,11 @@ public final class NodeAgent implements AutoCloseable {
         int i = 0;
         long spread = settings.nodeStatusReportInterval().toNanos() / Math.max(1, nodes.size());
         for (LocalNode n : nodes.values()) {
-            // The Lease is created, and then renewed, once the Node is registered (see registered).
+            if (runtime.real()) {
+                // Processes left running by a previous agent stay alive only while the heartbeat is fresh: the
+                // renewals that refresh it start at once, without waiting for the registration.
+                startRenewing(n);
+            }
             register(n);
             // Status heartbeats spread over their interval: a thousand nodes never write at one instant.
             clock.schedule(settings.nodeStatusReportInterval().plus(Duration.ofNanos(spread * i++)), () -> statusLoop(n));
@@ -392,12 +396,9 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         n.registered = true;
-        if (!n.renewLoopStarted) {
-            // As the kubelet does: the Lease follows the Node. Renewals of many nodes are spread over the
-            // interval by their registration times, and a Lease create never queues ahead of a registration.
-            n.renewLoopStarted = true;
-            renewLoop(n);
-        }
+        // Simulated nodes, as the kubelet does: the Lease follows the Node. Renewals of many nodes are spread
+        // over the interval by their registration times, and a Lease create never queues ahead of a registration.
+        startRenewing(n);
         if (nodes.size() == 1) {
             LOG.infof("node %s registered (%s cpu, %s memory, %d pods%s)", n.name(), settings.cpu(), settings.memory(),
                     settings.maxPods(), settings.zone().map(z -> ", zone " + z).orElse(""));
@@ -628,6 +629,16 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ lease and fencing
+
+    private void startRenewing(LocalNode n) {
+        synchronized (n) {
+            if (n.renewLoopStarted) {
+                return;
+            }
+            n.renewLoopStarted = true;
+        }
+        renewLoop(n);
+    }
 
     private void renewLoop(LocalNode n) {
         if (stopped) {
