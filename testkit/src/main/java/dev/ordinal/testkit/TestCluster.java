@@ -111,17 +111,40 @@ public final class TestCluster implements AutoCloseable {
         settings = b;
         dnsPort = b.dns ? freeUdpPort() : -1;
         podRange = PodRange.random();
-        startAll(ApiServerProcess.embedded(b.apiServerEnv));
+        startAll(ApiServerProcess.embedded(b.apiServerEnv), false);
     }
 
     /** Starts {@code api} and then every other service against it; on failure stops what it started. */
-    private void startAll(ApiServerProcess api) throws IOException {
+    private void startNodes(String target, List<AutoCloseable> started) throws IOException {
+        Builder b = settings;
+        for (int i = 1; i <= b.nodeCount; i++) {
+            String name = "node-" + i;
+            Map<String, String> env = new HashMap<>(b.nodeAgentEnv);
+            env.put("ORDINAL_NODE_AGENT_API_SERVER", target);
+            env.put("ORDINAL_NODE_AGENT_NODE_NAME", name);
+            env.put("ORDINAL_NODE_AGENT_RUNTIME", b.runtime);
+            env.put("ORDINAL_NODE_AGENT_STATE_DIR", nodeStateDir(name).toString());
+            env.putIfAbsent("ORDINAL_NODE_AGENT_ZONE", "zone-" + "abc".charAt((i - 1) % 3));
+            env.putIfAbsent("ORDINAL_NODE_AGENT_PROCESS_EVENTS_FILE", processEventsFile().toString());
+            nodeEnv.put(name, env);
+            ServiceProcess agent = ServiceProcess.of("node-agent", env).start();
+            nodes.put(name, agent);
+            started.add(agent);
+        }
+    }
+
+    private void startAll(ApiServerProcess api, boolean restart) throws IOException {
         Builder b = settings;
         List<AutoCloseable> started = new ArrayList<>();
         try {
             apiServer = api.start();
             started.add(apiServer);
             String target = apiServer.target();
+            if (restart) {
+                // The agents first: the processes they left running live only as long as their heartbeat, which
+                // a renewal through this api-server refreshes; the other services can come a few seconds later.
+                startNodes(target, started);
+            }
 
             Map<String, String> cm = new HashMap<>(b.controllerManagerEnv);
             cm.put("ORDINAL_CONTROLLER_MANAGER_API_SERVER", target);
@@ -138,19 +161,8 @@ public final class TestCluster implements AutoCloseable {
             scheduler = ServiceProcess.of("scheduler", sched).start();
             started.add(scheduler);
 
-            for (int i = 1; i <= b.nodeCount; i++) {
-                String name = "node-" + i;
-                Map<String, String> env = new HashMap<>(b.nodeAgentEnv);
-                env.put("ORDINAL_NODE_AGENT_API_SERVER", target);
-                env.put("ORDINAL_NODE_AGENT_NODE_NAME", name);
-                env.put("ORDINAL_NODE_AGENT_RUNTIME", b.runtime);
-                env.put("ORDINAL_NODE_AGENT_STATE_DIR", nodeStateDir(name).toString());
-                env.putIfAbsent("ORDINAL_NODE_AGENT_ZONE", "zone-" + "abc".charAt((i - 1) % 3));
-                env.putIfAbsent("ORDINAL_NODE_AGENT_PROCESS_EVENTS_FILE", processEventsFile().toString());
-                nodeEnv.put(name, env);
-                ServiceProcess agent = ServiceProcess.of("node-agent", env).start();
-                nodes.put(name, agent);
-                started.add(agent);
+            if (!restart) {
+                startNodes(target, started);
             }
 
             if (b.dns) {
@@ -188,7 +200,7 @@ public final class TestCluster implements AutoCloseable {
      */
     public void restartAll() throws Exception {
         stopServices();
-        startAll(apiServer.again());
+        startAll(apiServer.again(), true);
     }
 
     /** The directory every service's state lives under. */
@@ -291,9 +303,10 @@ public final class TestCluster implements AutoCloseable {
         if (dns != null) {
             all.add(dns);
         }
-        all.addAll(nodes.values());
         all.add(scheduler);
         all.add(controllerManager);
+        // The agents last, just before the api-server: their pods' fencing window starts with their last renewal.
+        all.addAll(nodes.values());
         all.add(apiServer);
         for (AutoCloseable c : all) {
             try {
