@@ -47,14 +47,15 @@ public class ObjectLister {
 
     /**
      * The page query of a list without a continue token: its version is the snapshot's own, so the
-     * objects table as the snapshot sees it is the answer, in primary-key order ($2 is unused). Reading
+     * objects table as the snapshot sees it is the answer, in primary-key order: $1 kind, $2/$3 the
+     * (namespace, name) to start after, $4 row limit, $5 namespace when filtered. Reading
      * the change log here would be wasted work, and costly: under a steady stream of writes (thousands of
      * Lease renewals a second) the page query's change-log part kept a 5,000-Lease list busy for more
      * than 30 s.
      */
     private static String snapshotQuery(boolean oneNamespace) {
-        return "SELECT namespace, name, data FROM objects WHERE kind = $1" + (oneNamespace ? " AND namespace = $6" : "")
-                + " AND $2::bigint >= 0 AND (kind, namespace, name) > ($1, $3, $4) ORDER BY kind, namespace, name LIMIT $5";
+        return "SELECT namespace, name, data FROM objects WHERE kind = $1" + (oneNamespace ? " AND namespace = $5" : "")
+                + " AND (kind, namespace, name) > ($1, $2, $3) ORDER BY kind, namespace, name LIMIT $4";
     }
 
     /**
@@ -149,7 +150,8 @@ public class ObjectLister {
     private Uni<ListResponse> fill(SqlConnection conn, Page page, String after, String afterName) {
         // A snapshot page's index range starts at its namespace, not at the kind's first object.
         String afterNs = page.snapshot && !page.namespace.isEmpty() && after.isEmpty() ? page.namespace : after;
-        Tuple args = Tuple.of(page.kind.kindName(), page.version, afterNs, afterName, CHUNK);
+        Tuple args = page.snapshot ? Tuple.of(page.kind.kindName(), afterNs, afterName, CHUNK)
+                : Tuple.of(page.kind.kindName(), page.version, afterNs, afterName, CHUNK);
         if (!page.namespace.isEmpty()) {
             args.addString(page.namespace);
         }
