@@ -47,7 +47,8 @@ public class ChangeLogTail {
     @Inject
     Config mpConfig;
 
-    private ScheduledExecutorService thread;
+    /** Null until this bean's start: writes made by storage startup before it are loaded with the cache. */
+    private volatile ScheduledExecutorService thread;
     private PgSubscriber subscriber;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private volatile boolean stopped;
@@ -80,9 +81,10 @@ public class ChangeLogTail {
 
     /** Asks for a read of the log soon; wake-ups that arrive while one is pending coalesce. */
     public void wake() {
-        if (!stopped && wakePending.compareAndSet(false, true)) {
+        ScheduledExecutorService tail = thread;
+        if (tail != null && !stopped && wakePending.compareAndSet(false, true)) {
             try {
-                thread.execute(() -> {
+                tail.execute(() -> {
                     wakePending.set(false);
                     catchUp();
                 });
@@ -98,12 +100,14 @@ public class ChangeLogTail {
      * order) it falls back to reading the log. Runs on the tail thread like every other apply.
      */
     void onCommitted(@Observes CommittedChanges committed) {
-        if (stopped) {
+        ScheduledExecutorService tail = thread;
+        if (stopped || tail == null) {
+            // Not started yet (storage startup's own writes): the cache's first load reads them.
             return;
         }
         long now = System.currentTimeMillis();
         try {
-            thread.execute(() -> {
+            tail.execute(() -> {
                 if (!cache.ready()) {
                     return;
                 }
