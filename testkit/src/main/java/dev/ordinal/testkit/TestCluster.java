@@ -114,7 +114,7 @@ public final class TestCluster implements AutoCloseable {
         startAll(ApiServerProcess.embedded(b.apiServerEnv), false);
     }
 
-    /** Starts {@code api} and then every other service against it; on failure stops what it started. */
+    /** Starts the node agents against {@code target}, adding each to {@code started}. */
     private void startNodes(String target, List<AutoCloseable> started) throws IOException {
         Builder b = settings;
         for (int i = 1; i <= b.nodeCount; i++) {
@@ -133,6 +133,10 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts {@code api} and then every other service against it; on failure stops what it started. On a
+     * {@code restart} the node agents come right after the api-server instead of last.
+     */
     private void startAll(ApiServerProcess api, boolean restart) throws IOException {
         Builder b = settings;
         List<AutoCloseable> started = new ArrayList<>();
