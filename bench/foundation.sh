@@ -24,7 +24,7 @@ pgbench -n -b simple-update -c 8 -j 2 -T "$seconds" -h "$pg_host" -p "$pg_port" 
 pg_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/pgbench.log" | head -1)
 
 cp="bench/target/classes:bench/target/lib/*"
-run_bench() { java -cp "$cp" dev.ordinal.bench.FoundationBench --target "127.0.0.1:$api_port" "$@"; }
+run_bench() { java "${java_opts[@]}" -cp "$cp" dev.ordinal.bench.FoundationBench --target "127.0.0.1:$api_port" "$@"; }
 create_line=$(run_bench --mode create --seconds "$seconds" --inflight 64 | tee "$out/create.txt" | tail -1)
 create256_line=$(run_bench --mode create --seconds "$seconds" --inflight 256 | tee "$out/create256.txt" | tail -1)
 watch1_line=$(run_bench --mode watch --watchers 1 --events 3000 --rate 300 | tee "$out/watch1.txt" | tail -1)

@@ -8,6 +8,16 @@
 #   ...
 #   stop_api_server                   # also drops the database it created (on exit at the latest)
 
+# JVM options of every service and benchmark JVM started here, by deploy/local/cluster's rule:
+# ORDINAL_JAVA_OPTS when set (even empty), otherwise C1-only JIT on machines with fewer than 4 CPUs.
+if [ -n "${ORDINAL_JAVA_OPTS+set}" ]; then
+  read -r -a java_opts <<<"$ORDINAL_JAVA_OPTS"
+elif [ "$(nproc)" -lt 4 ]; then
+  java_opts=(-XX:TieredStopAtLevel=1)
+else
+  java_opts=()
+fi
+
 bench_init() {
   cd "$(dirname "${BASH_SOURCE[0]}")/.."
   root=$(pwd)
@@ -51,7 +61,7 @@ start_api_server() {
     db_label="embedded PostgreSQL (port $pg_port, data in a scratch directory, fsync on)"
   fi
   env -u KUBE_DB_URL "${api_env[@]}" "$@" ORDINAL_API_SERVER_HTTP_PORT="$api_port" \
-    java -Xmx2g -jar api-server/target/quarkus-app/quarkus-run.jar >"$out/api-server.log" 2>&1 &
+    java "${java_opts[@]}" -Xmx2g -jar api-server/target/quarkus-app/quarkus-run.jar >"$out/api-server.log" 2>&1 &
   api_pid=$!
   for _ in $(seq 1 240); do
     if curl -fs "http://127.0.0.1:$api_port/q/health/ready" >/dev/null 2>&1; then break; fi
@@ -80,7 +90,7 @@ stop_api_server() {
   fi
 }
 
-# Markdown heading line describing the machine.
+# Markdown heading line describing the machine and the JVM options.
 machine_line() {
-  echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1)"
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1), JVM options: ${java_opts[*]:-none}"
 }

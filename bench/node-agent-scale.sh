@@ -6,8 +6,10 @@
 # rate is the same-run reference for what the api-server writes. Prints a Markdown block; raw output
 # under bench/results/.
 #
-#   bench/node-agent-scale.sh                                  # 5,000 nodes in 1 agent, 10,000 pods, renew every 2 s
-#   BENCH_AGENTS=5 BENCH_LEASE_RENEW=10s BENCH_FENCE_AFTER=30s bench/node-agent-scale.sh   # kubelet's renew interval
+# Every JVM gets the options bench/lib.sh chooses (deploy/local/cluster's rule, ORDINAL_JAVA_OPTS).
+#
+#   bench/node-agent-scale.sh                                  # 5,000 nodes in 1 agent, 10,000 pods, renew every 10 s (the kubelet's interval)
+#   BENCH_AGENTS=5 BENCH_LEASE_RENEW=2s BENCH_FENCE_AFTER=15s bench/node-agent-scale.sh     # the agents' own default interval
 #   BENCH_NODES=1000 BENCH_PODS=2000 BENCH_NO_BUILD=1 bench/node-agent-scale.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,9 +17,11 @@ bench_init node-agent-scale
 nodes=${BENCH_NODES:-5000}
 pods=${BENCH_PODS:-10000}
 agents=${BENCH_AGENTS:-1}
-renew=${BENCH_LEASE_RENEW:-2s}
-fence=${BENCH_FENCE_AFTER:-15s}
-workers=${BENCH_WORKERS:-64}
+renew=${BENCH_LEASE_RENEW:-10s}
+fence=${BENCH_FENCE_AFTER:-30s}
+# Pod workers per agent: one per 20 of its 5,000 nodes (the kubelet has one per pod). Each holds one
+# status write in flight; with 64, the status writes trailed the 256 creates in flight by 6-10 s.
+workers=${BENCH_WORKERS:-256}
 warmup=${BENCH_WARMUP:-2000}
 
 echo "building (skip with BENCH_NO_BUILD=1) ..." >&2
@@ -30,7 +34,7 @@ start_api_server
 cm_port=$(free_port)
 ORDINAL_CONTROLLER_MANAGER_API_SERVER=127.0.0.1:$api_port ORDINAL_CONTROLLER_MANAGER_HTTP_PORT=$cm_port \
   ORDINAL_CONTROLLER_MANAGER_CONTROLLERS=nodeipam ORDINAL_CONTROLLER_MANAGER_LEADER_ELECTION_ENABLED=false \
-  java -Xmx1g -jar controller-manager/target/quarkus-app/quarkus-run.jar >"$out/controller-manager.log" 2>&1 &
+  java "${java_opts[@]}" -Xmx1g -jar controller-manager/target/quarkus-app/quarkus-run.jar >"$out/controller-manager.log" 2>&1 &
 cm_pid=$!
 trap 'kill $cm_pid 2>/dev/null || true; wait $cm_pid 2>/dev/null || true; bench_cleanup' EXIT
 until curl -fs "http://127.0.0.1:$cm_port/q/health/live" >/dev/null 2>&1; do
@@ -39,9 +43,9 @@ until curl -fs "http://127.0.0.1:$cm_port/q/health/live" >/dev/null 2>&1; do
 done
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-java -Xmx2g -cp "bench/target/classes:bench/target/lib/*" dev.ordinal.bench.SimulatedScaleBench \
+java "${java_opts[@]}" -Xmx2g -cp "bench/target/classes:bench/target/lib/*" dev.ordinal.bench.SimulatedScaleBench \
   --target "127.0.0.1:$api_port" --jar node-agent/target/quarkus-app/quarkus-run.jar --nodes "$nodes" \
-  --agents "$agents" --pods "$pods" --lease-renew-interval "$renew" --fence-after "$fence" --workers "$workers" --warmup "$warmup" --out "$out" \
+  --agents "$agents" --pods "$pods" --lease-renew-interval "$renew" --fence-after "$fence" --workers "$workers" --warmup "$warmup" --java-opts "${java_opts[*]}" --out "$out" \
   | tee "$out/result.txt" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $(cat "$out/result.txt" | tr '\n' ' ')"; }

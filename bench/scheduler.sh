@@ -21,9 +21,9 @@ start_api_server
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 cp="bench/target/classes:bench/target/lib/*"
-java -Xmx3g -cp "$cp" dev.ordinal.bench.SchedulerBench --target "127.0.0.1:$api_port" \
+java "${java_opts[@]}" -Xmx3g -cp "$cp" dev.ordinal.bench.SchedulerBench --target "127.0.0.1:$api_port" \
   --nodes "$nodes" --pods "$pods" --bind-parallelism "$bind" | tee "$out/scheduler.txt" >&2
-java -Xmx3g -cp "$cp" dev.ordinal.bench.SchedulerBench --mode decide --nodes "$nodes" --pods "$pods" \
+java "${java_opts[@]}" -Xmx3g -cp "$cp" dev.ordinal.bench.SchedulerBench --mode decide --nodes "$nodes" --pods "$pods" \
   | tee "$out/decide-only.txt" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }

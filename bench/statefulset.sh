@@ -22,7 +22,7 @@ start_api_server
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cp="bench/target/classes:bench/target/lib/*"
-run_bench() { java -cp "$cp" dev.ordinal.bench.StatefulSetBench --target "127.0.0.1:$api_port" "$@" 2>"$out/bench-$1-$2.log"; }
+run_bench() { java "${java_opts[@]}" -cp "$cp" dev.ordinal.bench.StatefulSetBench --target "127.0.0.1:$api_port" "$@" 2>"$out/bench-$1-$2.log"; }
 ordered_line=$(run_bench --policy OrderedReady --replicas "$ordered" | tee "$out/ordered.txt" | tail -1)
 parallel_line=$(run_bench --policy Parallel --replicas "$parallel" | tee "$out/parallel.txt" | tail -1)
 

@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * renewals per second seen by a Lease informer are counted too.
  *
  * <p>Usage: {@code SimulatedScaleBench --target host:port --jar node-agent.jar --nodes 5000 --agents 1
- * --pods 10000 --lease-renew-interval 2s --fence-after 15s --workers 16 --heap 2g --out dir}
+ * --pods 10000 --lease-renew-interval 2s --fence-after 15s --workers 16 --heap 2g --java-opts "-XX:TieredStopAtLevel=1" --out dir}
+ * ({@code --java-opts}: further JVM options of the node-agent processes, space-separated)
  */
 public final class SimulatedScaleBench {
     public static void main(String[] args) throws Exception {
@@ -46,6 +47,8 @@ public final class SimulatedScaleBench {
         String fenceAfter = Bench.arg(args, "--fence-after", "15s");
         String workers = Bench.arg(args, "--workers", "4");
         String heap = Bench.arg(args, "--heap", "2g");
+        List<String> javaOpts = java.util.Arrays.stream(Bench.arg(args, "--java-opts", "").trim().split("\\s+"))
+                .filter(o -> !o.isEmpty()).toList();
         Path out = Path.of(Bench.arg(args, "--out", "."));
         int inflight = 256;
         int warmup = Integer.parseInt(Bench.arg(args, "--warmup", "2000"));
@@ -89,8 +92,11 @@ public final class SimulatedScaleBench {
             List<Process> processes = new ArrayList<>();
             long t0 = System.nanoTime();
             for (int a = 0; a < agents; a++) {
-                ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx" + heap, "-jar", jar).redirectErrorStream(true)
+                List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx" + heap));
+                command.addAll(javaOpts);
+                command.addAll(List.of("-jar", jar));
+                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                         .redirectOutput(out.resolve("node-agent-" + a + ".log").toFile());
                 pb.environment().put("ORDINAL_NODE_AGENT_API_SERVER", target);
                 pb.environment().put("ORDINAL_NODE_AGENT_RUNTIME", "simulated");

@@ -57,6 +57,19 @@ public final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(module, env, unset, maxHeap);
     }
 
+    /**
+     * The JVM options services get, as {@code deploy/local/cluster} gives them: {@code ORDINAL_JAVA_OPTS} when set
+     * (even empty), otherwise C1-only JIT on a machine with fewer than 4 CPUs, where a test's five or more
+     * service JVMs share the cores (docs/configuration.md).
+     */
+    static List<String> javaOptions() {
+        String opts = System.getenv("ORDINAL_JAVA_OPTS");
+        if (opts != null) {
+            return java.util.Arrays.stream(opts.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
+        }
+        return Runtime.getRuntime().availableProcessors() < 4 ? List.of("-XX:TieredStopAtLevel=1") : List.of();
+    }
+
     /** Starts the process and waits until {@code /q/health/live} answers (it is up, maybe not yet ready). */
     public ServiceProcess start() throws IOException {
         return start("/q/health/live", Duration.ofSeconds(60));
@@ -66,7 +79,9 @@ public final class ServiceProcess implements AutoCloseable {
     ServiceProcess start(String healthPath, Duration timeout) throws IOException {
         Path jar = packagedJar(module);
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap, "-jar", jar.toString()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap));
+        command.addAll(javaOptions());
+        command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().keySet().removeAll(unset);
