@@ -13,13 +13,13 @@ import java.util.Map;
  * process per pod identity at any moment": the recorded intervals (STARTING written before the
  * process exists, STOPPED after its whole group died) of one identity ({@code namespace/pod/container})
  * must not overlap. Every supervisor on the machine may append to one file (the node agent setting
- * {@code ordinal.node-agent.process-events-file}); the times are one machine's monotonic clock.
+ * {@code ordinal.node-agent.process-events-file}); the times are one machine's wall clock (epoch nanoseconds).
  */
 public final class ProcessRecords {
     private ProcessRecords() {
     }
 
-    /** One record: when (nanoseconds, monotonic), STARTING or STOPPED, which identity, and the rest of the line. */
+    /** One record: when (epoch nanoseconds, wall clock), STARTING or STOPPED, which identity, and the rest of the line. */
     public record Line(long nanos, String what, String identity, String rest) {
     }
 
