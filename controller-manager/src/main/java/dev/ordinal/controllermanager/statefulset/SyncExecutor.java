@@ -297,7 +297,7 @@ public final class SyncExecutor {
             return quietly(revisions.updateAsync(a.revision()), "adopt revision " + a.revision().getMetadata().getName(), false);
         }
         if (action instanceof CreateRevision a) {
-            return quietly(revisions.createAsync(a.revision()), "create revision " + a.revision().getMetadata().getName(), false);
+            return createRevision(a.revision());
         }
         if (action instanceof UpdateRevision a) {
             return quietly(revisions.updateAsync(a.revision()), "renumber revision " + a.revision().getMetadata().getName(), false);
@@ -315,6 +315,34 @@ public final class SyncExecutor {
             return CompletableFuture.completedFuture(null);
         }
         throw new IllegalArgumentException("unknown action " + action);
+    }
+
+    /**
+     * Creates a revision. One that already exists with the same data is this set's own earlier create
+     * that the cache has not shown yet (as Kubernetes' history does, it is taken as created); one with
+     * other data is a hash collision, which the next sync resolves by counting it (the cache shows it by then).
+     */
+    private CompletableFuture<Void> createRevision(ControllerRevision revision) {
+        String name = revision.getMetadata().getName();
+        return revisions.createAsync(revision).handle((created, error) -> apiError(error)).thenCompose(e -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (e.code() != Status.Code.ALREADY_EXISTS) {
+                throw fail("create revision " + name, e);
+            }
+            return revisions.getAsync(revision.getMetadata().getNamespace(), name).handle((existing, getError) -> {
+                ApiException g = apiError(getError);
+                if (g != null) {
+                    throw fail("create revision " + name + " (it exists; reading it failed)", g);
+                }
+                if (!Revisions.equal(existing, revision)) {
+                    throw new SyncFailedException("create revision " + name + ": a revision with other data has that name "
+                            + "(a hash collision); the next sync raises the collision count", e);
+                }
+                return null;
+            });
+        });
     }
 
     private static <T> CompletableFuture<Void> quietly(CompletableFuture<T> call, String what, boolean notFoundIsFine) {
