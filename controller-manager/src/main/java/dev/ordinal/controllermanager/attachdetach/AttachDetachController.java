@@ -16,9 +16,9 @@ import dev.ordinal.client.informer.Indexers;
 import dev.ordinal.client.informer.Lister;
 import dev.ordinal.client.informer.ResourceEventHandler;
 import dev.ordinal.client.informer.SharedIndexInformer;
-import dev.ordinal.controllermanager.Controller;
 import dev.ordinal.controllermanager.ControllerContext;
 import dev.ordinal.controllermanager.ControllerMetrics;
+import dev.ordinal.controllermanager.LoopController;
 import dev.ordinal.controllermanager.ReconcileLoop;
 import io.grpc.Status;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -40,27 +40,19 @@ import org.jboss.logging.Logger;
  * say: the pod there waits, with a {@code FailedAttachVolume} event, until the first node detaches.
  */
 @ApplicationScoped
-public class AttachDetachController implements Controller {
+public class AttachDetachController extends LoopController<ObjectKey, AttachDetachController.Term> {
     public static final String NAME = "attachdetach";
     private static final Logger LOG = Logger.getLogger(AttachDetachController.class);
     private static final int WORKERS = 2;
 
-    private final ControllerMetrics metrics;
-    private volatile Term term;
-
-    private record Term(ReconcileLoop<ObjectKey> loop, OrdinalClient client, EventRecorder events, Lister<Pod> pods,
+    record Term(ReconcileLoop<ObjectKey> loop, OrdinalClient client, EventRecorder events, Lister<Pod> pods,
             Lister<PersistentVolumeClaim> claims, Lister<PersistentVolume> volumes, Lister<Node> nodes,
-            Lister<VolumeAttachment> attachments, Set<String> reported) {
+            Lister<VolumeAttachment> attachments, Set<String> reported) implements LoopController.Term<ObjectKey> {
     }
 
     @Inject
     public AttachDetachController(ControllerMetrics metrics) {
-        this.metrics = metrics;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, metrics);
     }
 
     @Override
@@ -70,10 +62,10 @@ public class AttachDetachController implements Controller {
         SharedIndexInformer<PersistentVolume> volumes = context.informers().informerFor(PersistentVolume.class);
         SharedIndexInformer<Node> nodes = context.informers().informerFor(Node.class);
         SharedIndexInformer<VolumeAttachment> attachments = context.informers().informerFor(VolumeAttachment.class);
-        ReconcileLoop<ObjectKey> loop = new ReconcileLoop<>(NAME, context.clock(), WORKERS, metrics, this::sync);
+        ReconcileLoop<ObjectKey> loop = newLoop(context, WORKERS);
         Term t = new Term(loop, context.client(), context.recorder("attachdetach-controller"), pods.lister(), claims.lister(),
                 volumes.lister(), nodes.lister(), attachments.lister(), ConcurrentHashMap.newKeySet());
-        term = t;
+        begin(t);
         pods.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod p) {
@@ -183,19 +175,6 @@ public class AttachDetachController implements Controller {
         }
     }
 
-    @Override
-    public void run() {
-        term.loop().start();
-    }
-
-    @Override
-    public void stop() {
-        Term t = term;
-        if (t != null) {
-            t.loop().stop();
-        }
-    }
-
     /** Pods using {@code pv} through the claim it is bound to (none when it is not bound). */
     static List<Pod> users(Optional<PersistentVolume> pv, Lister<PersistentVolumeClaim> claims, Lister<Pod> pods) {
         if (pv.isEmpty() || !pv.get().getSpec().hasClaimRef()) {
@@ -218,8 +197,9 @@ public class AttachDetachController implements Controller {
         return out;
     }
 
-    private void sync(ObjectKey key) {
-        Term t = term;
+    @Override
+    protected void sync(ObjectKey key) {
+        Term t = term();
         String volume = key.name();
         Optional<PersistentVolume> pv = t.volumes().get("", volume);
         List<VolumeAttachment> attachments = t.attachments().list().stream()

@@ -11,9 +11,9 @@ import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.informer.Lister;
 import dev.ordinal.client.informer.ResourceEventHandler;
 import dev.ordinal.client.informer.SharedIndexInformer;
-import dev.ordinal.controllermanager.Controller;
 import dev.ordinal.controllermanager.ControllerContext;
 import dev.ordinal.controllermanager.ControllerMetrics;
+import dev.ordinal.controllermanager.LoopController;
 import dev.ordinal.controllermanager.ReconcileLoop;
 import io.grpc.Status;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,26 +27,18 @@ import org.jboss.logging.Logger;
  * Services selecting the pod before and after. A converged cluster syncs with zero writes.
  */
 @ApplicationScoped
-public class EndpointsController implements Controller {
+public class EndpointsController extends LoopController<ObjectKey, EndpointsController.Term> {
     public static final String NAME = "endpoints";
     private static final Logger LOG = Logger.getLogger(EndpointsController.class);
     private static final int WORKERS = 2;
 
-    private final ControllerMetrics metrics;
-    private volatile Term term;
-
-    private record Term(ReconcileLoop<ObjectKey> loop, Lister<Service> services, Lister<Pod> pods,
-            Lister<Endpoints> endpoints, Resources<Endpoints> api) {
+    record Term(ReconcileLoop<ObjectKey> loop, Lister<Service> services, Lister<Pod> pods,
+            Lister<Endpoints> endpoints, Resources<Endpoints> api) implements LoopController.Term<ObjectKey> {
     }
 
     @Inject
     public EndpointsController(ControllerMetrics metrics) {
-        this.metrics = metrics;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, metrics);
     }
 
     @Override
@@ -55,9 +47,9 @@ public class EndpointsController implements Controller {
         SharedIndexInformer<Pod> pods = context.informers().informerFor(Pod.class);
         SharedIndexInformer<Endpoints> endpoints = context.informers().informerFor(Endpoints.class);
         OrdinalClient client = context.client();
-        ReconcileLoop<ObjectKey> loop = new ReconcileLoop<>("endpoints", context.clock(), WORKERS, metrics, this::sync);
+        ReconcileLoop<ObjectKey> loop = newLoop(context, WORKERS);
         Term t = new Term(loop, services.lister(), pods.lister(), endpoints.lister(), client.resources(Endpoints.class));
-        term = t;
+        begin(t);
         services.addEventHandler(ResourceEventHandler.onAnyChange(s -> loop.enqueue(ObjectKey.of(s))));
         pods.addEventHandler(new ResourceEventHandler<>() {
             @Override
@@ -91,20 +83,8 @@ public class EndpointsController implements Controller {
     }
 
     @Override
-    public void run() {
-        term.loop().start();
-    }
-
-    @Override
-    public void stop() {
-        Term t = term;
-        if (t != null) {
-            t.loop().stop();
-        }
-    }
-
-    private void sync(ObjectKey key) {
-        Term t = term;
+    protected void sync(ObjectKey key) {
+        Term t = term();
         Optional<Service> service = t.services().get(key);
         Optional<Endpoints> current = t.endpoints().get(key);
         EndpointsPlanner.Action action = EndpointsPlanner.plan(service, current,

@@ -13,9 +13,9 @@ import dev.ordinal.client.api.Kind;
 import dev.ordinal.client.informer.Indexers;
 import dev.ordinal.client.informer.ResourceEventHandler;
 import dev.ordinal.client.informer.SharedIndexInformer;
-import dev.ordinal.controllermanager.Controller;
 import dev.ordinal.controllermanager.ControllerContext;
 import dev.ordinal.controllermanager.ControllerMetrics;
+import dev.ordinal.controllermanager.LoopController;
 import dev.ordinal.controllermanager.ReconcileLoop;
 import dev.ordinal.controllermanager.gc.GcDecisions.Dependent;
 import dev.ordinal.controllermanager.gc.GcDecisions.OwnerState;
@@ -43,7 +43,7 @@ import org.jboss.logging.Logger;
  * live read before anything is deleted, since a dependent may reach the cache before its owner.
  */
 @ApplicationScoped
-public class GarbageCollector implements Controller {
+public class GarbageCollector extends LoopController<GarbageCollector.GcKey, GarbageCollector.Term> {
     public static final String NAME = "garbage-collector";
     private static final Logger LOG = Logger.getLogger(GarbageCollector.class);
     private static final int WORKERS = 4;
@@ -58,16 +58,13 @@ public class GarbageCollector implements Controller {
         }
     }
 
-    private record Term(ReconcileLoop<GcKey> loop, Map<Kind, SharedIndexInformer<Message>> informers,
-            OrdinalClient client, Set<String> absentUids) {
+    record Term(ReconcileLoop<GcKey> loop, Map<Kind, SharedIndexInformer<Message>> informers,
+            OrdinalClient client, Set<String> absentUids) implements LoopController.Term<GcKey> {
     }
-
-    private final ControllerMetrics metrics;
-    private volatile Term term;
 
     @Inject
     public GarbageCollector(ControllerMetrics metrics) {
-        this.metrics = metrics;
+        super(NAME, metrics);
     }
 
     /** Every kind the collector watches: all but Events, which nobody owns and which are many. */
@@ -82,14 +79,9 @@ public class GarbageCollector implements Controller {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     @SuppressWarnings("unchecked")
     public void register(ControllerContext context) {
-        ReconcileLoop<GcKey> loop = new ReconcileLoop<>(NAME, context.clock(), WORKERS, metrics, this::sync);
+        ReconcileLoop<GcKey> loop = newLoop(context, WORKERS);
         Map<Kind, SharedIndexInformer<Message>> informers = new EnumMap<>(Kind.class);
         Set<String> absent = Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
             @Override
@@ -101,7 +93,7 @@ public class GarbageCollector implements Controller {
         for (Kind kind : watchedKinds()) {
             informers.put(kind, (SharedIndexInformer<Message>) context.informers().informerFor(kind.type()));
         }
-        term = t;
+        begin(t);
         informers.forEach((kind, informer) -> informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Message o) {
@@ -176,20 +168,8 @@ public class GarbageCollector implements Controller {
     }
 
     @Override
-    public void run() {
-        term.loop().start();
-    }
-
-    @Override
-    public void stop() {
-        Term t = term;
-        if (t != null) {
-            t.loop().stop();
-        }
-    }
-
-    private void sync(GcKey key) {
-        Term t = term;
+    protected void sync(GcKey key) {
+        Term t = term();
         Optional<Message> cached = t.informers().get(key.kind()).lister().get(key.key());
         if (cached.isEmpty()) {
             return;

@@ -15,9 +15,9 @@ import dev.ordinal.client.informer.Lister;
 import dev.ordinal.client.informer.ResourceEventHandler;
 import dev.ordinal.client.informer.SharedIndexInformer;
 import dev.ordinal.client.time.Clock;
-import dev.ordinal.controllermanager.Controller;
 import dev.ordinal.controllermanager.ControllerContext;
 import dev.ordinal.controllermanager.ControllerMetrics;
+import dev.ordinal.controllermanager.LoopController;
 import dev.ordinal.controllermanager.ReconcileLoop;
 import dev.ordinal.controllermanager.namespace.NamespaceTermination.Content;
 import io.grpc.Status;
@@ -36,35 +36,27 @@ import org.jboss.logging.Logger;
  * live list cannot miss a kind). Queue keys are namespace names.
  */
 @ApplicationScoped
-public class NamespaceController implements Controller {
+public class NamespaceController extends LoopController<String, NamespaceController.Term> {
     public static final String NAME = "namespace";
     private static final Logger LOG = Logger.getLogger(NamespaceController.class);
     /** How soon a namespace whose content is still going away is looked at again. */
     static final Duration RECHECK = Duration.ofSeconds(1);
 
-    private record Term(ReconcileLoop<String> loop, Lister<Namespace> namespaces, OrdinalClient client, Clock clock) {
+    record Term(ReconcileLoop<String> loop, Lister<Namespace> namespaces, OrdinalClient client, Clock clock) implements LoopController.Term<String> {
     }
-
-    private final ControllerMetrics metrics;
-    private volatile Term term;
 
     @Inject
     public NamespaceController(ControllerMetrics metrics) {
-        this.metrics = metrics;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, metrics);
     }
 
     @Override
     public void register(ControllerContext context) {
         SharedIndexInformer<Namespace> namespaces = context.informers().informerFor(Namespace.class);
         SharedIndexInformer<Pod> pods = context.informers().informerFor(Pod.class);
-        ReconcileLoop<String> loop = new ReconcileLoop<>(NAME, context.clock(), 1, metrics, this::sync);
+        ReconcileLoop<String> loop = newLoop(context, 1);
         Term t = new Term(loop, namespaces.lister(), context.client(), context.clock());
-        term = t;
+        begin(t);
         namespaces.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Namespace ns) {
@@ -91,20 +83,8 @@ public class NamespaceController implements Controller {
     }
 
     @Override
-    public void run() {
-        term.loop().start();
-    }
-
-    @Override
-    public void stop() {
-        Term t = term;
-        if (t != null) {
-            t.loop().stop();
-        }
-    }
-
-    private void sync(String name) {
-        Term t = term;
+    protected void sync(String name) {
+        Term t = term();
         Optional<Namespace> cached = t.namespaces().get(ObjectKey.cluster(name));
         if (cached.isEmpty() || !cached.get().getMetadata().hasDeletionTimestamp()) {
             return;

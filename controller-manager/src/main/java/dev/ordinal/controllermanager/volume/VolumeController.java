@@ -17,9 +17,9 @@ import dev.ordinal.client.informer.Lister;
 import dev.ordinal.client.informer.ResourceEventHandler;
 import dev.ordinal.client.informer.SharedIndexInformer;
 import dev.ordinal.client.time.Clock;
-import dev.ordinal.controllermanager.Controller;
 import dev.ordinal.controllermanager.ControllerContext;
 import dev.ordinal.controllermanager.ControllerMetrics;
+import dev.ordinal.controllermanager.LoopController;
 import dev.ordinal.controllermanager.ReconcileLoop;
 import io.grpc.Status;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,7 +41,7 @@ import org.jboss.logging.Logger;
  * {@link VolumeSync} and {@link ClaimProtection} from the informer caches, and this class carries it out.
  */
 @ApplicationScoped
-public class VolumeController implements Controller {
+public class VolumeController extends LoopController<VolumeController.Key, VolumeController.Term> {
     public static final String NAME = "persistentvolume";
     public static final String COMPONENT = "persistentvolume-controller";
     private static final Logger LOG = Logger.getLogger(VolumeController.class);
@@ -57,24 +57,17 @@ public class VolumeController implements Controller {
         }
     }
 
-    private record Term(ReconcileLoop<Key> loop, OrdinalClient client, Lister<PersistentVolumeClaim> claims,
+    record Term(ReconcileLoop<Key> loop, OrdinalClient client, Lister<PersistentVolumeClaim> claims,
             Lister<PersistentVolume> volumes, Lister<StorageClass> classes, Lister<Pod> pods, Lister<Node> nodes,
-            EventRecorder recorder, Clock clock) {
+            EventRecorder recorder, Clock clock) implements LoopController.Term<Key> {
     }
 
-    private final ControllerMetrics metrics;
     private final VolumeControllerConfig config;
-    private volatile Term term;
 
     @Inject
     public VolumeController(ControllerMetrics metrics, VolumeControllerConfig config) {
-        this.metrics = metrics;
+        super(NAME, metrics);
         this.config = config;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override
@@ -84,10 +77,10 @@ public class VolumeController implements Controller {
         SharedIndexInformer<StorageClass> classes = context.informers().informerFor(StorageClass.class);
         SharedIndexInformer<Pod> pods = context.informers().informerFor(Pod.class);
         SharedIndexInformer<Node> nodes = context.informers().informerFor(Node.class);
-        ReconcileLoop<Key> loop = new ReconcileLoop<>(NAME, context.clock(), config.workers(), metrics, this::sync);
+        ReconcileLoop<Key> loop = newLoop(context, config.workers());
         Term t = new Term(loop, context.client(), claims.lister(), volumes.lister(), classes.lister(), pods.lister(),
                 nodes.lister(), context.recorder(COMPONENT), context.clock());
-        term = t;
+        begin(t);
         claims.addEventHandler(ResourceEventHandler.onAnyChange(c -> {
             loop.enqueue(Key.claim(c));
             if (!c.getSpec().getVolumeName().isEmpty()) {
@@ -135,20 +128,8 @@ public class VolumeController implements Controller {
     }
 
     @Override
-    public void run() {
-        term.loop().start();
-    }
-
-    @Override
-    public void stop() {
-        Term t = term;
-        if (t != null) {
-            t.loop().stop();
-        }
-    }
-
-    private void sync(Key key) throws IOException {
-        Term t = term;
+    protected void sync(Key key) throws IOException {
+        Term t = term();
         if (key.claim()) {
             Optional<PersistentVolumeClaim> claim = t.claims().get(key.key());
             if (claim.isPresent()) {
