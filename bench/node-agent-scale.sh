@@ -45,7 +45,7 @@ done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 java "${java_opts[@]}" -Xmx2g -cp "bench/target/classes:bench/target/lib/*" dev.ordinal.bench.SimulatedScaleBench \
   --target "127.0.0.1:$api_port" --jar node-agent/target/quarkus-app/quarkus-run.jar --nodes "$nodes" \
-  --agents "$agents" --pods "$pods" --lease-renew-interval "$renew" --fence-after "$fence" --workers "$workers" --warmup "$warmup" --java-opts "${java_opts[*]}" --out "$out" \
+  --agents "$agents" --pods "$pods" --lease-renew-interval "$renew" --fence-after "$fence" --workers "$workers" --warmup "$warmup" --out "$out" \
   | tee "$out/result.txt" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $(cat "$out/result.txt" | tr '\n' ' ')"; }

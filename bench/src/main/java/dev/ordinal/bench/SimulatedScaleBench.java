@@ -11,6 +11,7 @@ import dev.ordinal.client.ListOptions;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.informer.ResourceEventHandler;
 import dev.ordinal.client.informer.SharedIndexInformer;
+import dev.ordinal.testkit.ServiceProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,8 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * renewals per second seen by a Lease informer are counted too.
  *
  * <p>Usage: {@code SimulatedScaleBench --target host:port --jar node-agent.jar --nodes 5000 --agents 1
- * --pods 10000 --lease-renew-interval 2s --fence-after 15s --workers 16 --heap 2g --java-opts "-XX:TieredStopAtLevel=1" --out dir}
- * ({@code --java-opts}: further JVM options of the node-agent processes, space-separated)
+ * --pods 10000 --lease-renew-interval 2s --fence-after 15s --workers 16 --heap 2g --out dir}; the node-agent
+ * processes get the services' JVM options ({@link ServiceProcess#javaOptions()}).
  */
 public final class SimulatedScaleBench {
     public static void main(String[] args) throws Exception {
@@ -47,8 +48,6 @@ public final class SimulatedScaleBench {
         String fenceAfter = Bench.arg(args, "--fence-after", "15s");
         String workers = Bench.arg(args, "--workers", "4");
         String heap = Bench.arg(args, "--heap", "2g");
-        List<String> javaOpts = java.util.Arrays.stream(Bench.arg(args, "--java-opts", "").trim().split("\\s+"))
-                .filter(o -> !o.isEmpty()).toList();
         Path out = Path.of(Bench.arg(args, "--out", "."));
         int inflight = 256;
         int warmup = Integer.parseInt(Bench.arg(args, "--warmup", "2000"));
@@ -94,7 +93,7 @@ public final class SimulatedScaleBench {
             for (int a = 0; a < agents; a++) {
                 List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx" + heap));
-                command.addAll(javaOpts);
+                command.addAll(ServiceProcess.javaOptions());
                 command.addAll(List.of("-jar", jar));
                 ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                         .redirectOutput(out.resolve("node-agent-" + a + ".log").toFile());

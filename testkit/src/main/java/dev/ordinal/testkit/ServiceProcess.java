@@ -60,9 +60,9 @@ public final class ServiceProcess implements AutoCloseable {
     /**
      * The JVM options services get, as {@code deploy/local/cluster} gives them: {@code ORDINAL_JAVA_OPTS} when set
      * (even empty), otherwise C1-only JIT on a machine with fewer than 4 CPUs, where a test's five or more
-     * service JVMs share the cores (docs/configuration.md).
+     * service JVMs share the cores (docs/configuration.md). Benchmarks that start services use it too.
      */
-    static List<String> javaOptions() {
+    public static List<String> javaOptions() {
         String opts = System.getenv("ORDINAL_JAVA_OPTS");
         if (opts != null) {
             return java.util.Arrays.stream(opts.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
