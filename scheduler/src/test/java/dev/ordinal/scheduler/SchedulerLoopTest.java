@@ -18,6 +18,7 @@ import dev.ordinal.api.v1.VolumeAttachment;
 import dev.ordinal.api.v1.VolumeAttachmentSource;
 import dev.ordinal.api.v1.VolumeAttachmentSpec;
 import dev.ordinal.client.DeleteOptions;
+import dev.ordinal.client.ObjectKey;
 import dev.ordinal.client.OrdinalClient;
 import dev.ordinal.client.api.ApiException;
 import dev.ordinal.client.api.Kind;
@@ -174,6 +175,10 @@ class SchedulerLoopTest {
         api.create(VolumeAttachment.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("va-1"))
                 .setSpec(VolumeAttachmentSpec.newBuilder().setAttacher("ordinal").setNodeName("lost-node")
                         .setSource(VolumeAttachmentSource.newBuilder().setPersistentVolumeName("pv-1"))).build());
+        // The scheduler decides from its caches, fed by separate watches: had the pod's event come before the
+        // attachment's, it would rightly bind at once. This test is about an attachment the scheduler knows of.
+        await().atMost(DEADLINE).until(() -> informers.informerFor(VolumeAttachment.class).lister()
+                .get(ObjectKey.cluster("va-1")).isPresent());
         api.create(withClaim(pod("web-0"), "data"));
         await().atMost(DEADLINE).until(() -> scheduled("web-0").map(c -> c.getMessage()
                 .equals("0/1 nodes are available: 1 " + VolumeTopology.ATTACHED_ELSEWHERE + ".")).orElse(false));
