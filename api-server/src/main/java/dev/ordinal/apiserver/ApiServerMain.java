@@ -11,6 +11,7 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -39,8 +40,11 @@ public class ApiServerMain {
         }
         EmbeddedPostgres postgres;
         try {
+            // PostgreSQL starts first; its free port must not be the one Quarkus binds next.
+            Set<Integer> ownPorts = config.getOptionalValue("quarkus.http.port", Integer.class).filter(p -> p > 0)
+                    .map(Set::of).orElse(Set.of());
             postgres = EmbeddedPostgres.start(EmbeddedPostgres.Settings.from(
-                    config.getConfigMapping(ApiServerConfig.EmbeddedDb.class, EMBEDDED_DB_PREFIX)));
+                    config.getConfigMapping(ApiServerConfig.EmbeddedDb.class, EMBEDDED_DB_PREFIX)).withAvoidPorts(ownPorts));
         } catch (EmbeddedPostgresException e) {
             // Before Quarkus.run the log manager only queues records (flushed once logging is configured
             // at boot), so a message logged here and followed by exit would never be seen.

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -47,30 +48,38 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private static final int PORT_ATTEMPTS = 3;
 
     /** How to run the embedded server; {@link #from} reads them from the api-server configuration. */
+    /**
+     * {@code avoidPorts}: ports a free port is never picked from, such as the HTTP port the api-server is about
+     * to bind in the same process (free when PostgreSQL picks, taken a second later).
+     */
     public record Settings(Path dataDir, int port, Optional<Path> binDir, boolean fsync, boolean useBundledBinaries,
-            String osUser, Duration startTimeout) {
+            String osUser, Duration startTimeout, Set<Integer> avoidPorts) {
 
         /** Defaults for a data directory: any free port, installed binaries, fsync on. */
         public static Settings forDirectory(Path dataDir) {
-            return new Settings(dataDir, 0, Optional.empty(), true, false, "ordinal", Duration.ofSeconds(60));
+            return new Settings(dataDir, 0, Optional.empty(), true, false, "ordinal", Duration.ofSeconds(60), Set.of());
         }
 
         public static Settings from(ApiServerConfig.EmbeddedDb config) {
             return new Settings(Path.of(config.dir()), config.port(), config.binDir().map(Path::of), config.fsync(),
-                    config.useBundledBinaries(), config.osUser(), Duration.ofSeconds(60));
+                    config.useBundledBinaries(), config.osUser(), Duration.ofSeconds(60), Set.of());
         }
 
         public Settings withPort(int port) {
-            return new Settings(dataDir, port, binDir, fsync, useBundledBinaries, osUser, startTimeout);
+            return new Settings(dataDir, port, binDir, fsync, useBundledBinaries, osUser, startTimeout, avoidPorts);
         }
 
         /** fsync off trades crash safety for speed: for tests only. */
         public Settings withFsync(boolean fsync) {
-            return new Settings(dataDir, port, binDir, fsync, useBundledBinaries, osUser, startTimeout);
+            return new Settings(dataDir, port, binDir, fsync, useBundledBinaries, osUser, startTimeout, avoidPorts);
         }
 
         public Settings withBundledBinaries(boolean useBundledBinaries) {
-            return new Settings(dataDir, port, binDir, fsync, useBundledBinaries, osUser, startTimeout);
+            return new Settings(dataDir, port, binDir, fsync, useBundledBinaries, osUser, startTimeout, avoidPorts);
+        }
+
+        public Settings withAvoidPorts(Set<Integer> avoidPorts) {
+            return new Settings(dataDir, port, binDir, fsync, useBundledBinaries, osUser, startTimeout, Set.copyOf(avoidPorts));
         }
     }
 
@@ -238,7 +247,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             return;
         }
         for (int attempt = 1; ; attempt++) {
-            int candidate = settings.port() != 0 ? settings.port() : freePort();
+            int candidate = settings.port() != 0 ? settings.port() : freePort(settings.avoidPorts());
             try {
                 startServer(candidate);
                 break;
@@ -395,11 +404,28 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
+    /** A port free on {@link #HOST} now and not in {@code avoid}. */
+    private static int freePort(Set<Integer> avoid) {
+        // Sockets stay open while looking, so an avoided port is not handed out again at once.
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            while (true) {
+                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST));
+                held.add(socket);
+                if (!avoid.contains(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
         } catch (IOException e) {
             throw new EmbeddedPostgresException("cannot find a free port on " + HOST + ": " + e.getMessage(), e);
+        } finally {
+            for (ServerSocket socket : held) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // only a probe
+                }
+            }
         }
     }
 }
